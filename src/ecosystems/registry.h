@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "indexer/scanner.h"
+#include "matcher/enricher.h"
 #include "matcher/matcher.h"
 #include "updater/updater.h"
 
@@ -17,6 +18,7 @@ struct Ecosystem {
   std::vector<std::shared_ptr<const indexer::Scanner>> scanners;
   std::vector<std::shared_ptr<const matcher::Matcher>> matchers;
   std::vector<std::shared_ptr<const updater::UpdaterSetFactory>> updater_sets;
+  std::vector<std::shared_ptr<const matcher::Enricher>> enrichers;
 };
 
 const std::vector<Ecosystem>& All();
@@ -25,5 +27,6 @@ const std::vector<Ecosystem>& All();
 std::vector<std::shared_ptr<const indexer::Scanner>> AllScanners();
 std::vector<std::shared_ptr<const matcher::Matcher>> AllMatchers();
 std::vector<std::shared_ptr<const updater::UpdaterSetFactory>> AllUpdaterSets();
+std::vector<std::shared_ptr<const matcher::Enricher>> AllEnrichers();
 
 }  // namespace lucid::ecosystems

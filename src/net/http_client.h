@@ -52,10 +52,26 @@ class HttpClient {
 
   std::string user_agent = "lucid";
 
+  // Caps applied to every request of this client on top of the request's own
+  // values (0 = no cap), so a framework (the update manager) can bound the
+  // transfers of plug-ins that build their own requests.
+  struct Limits {
+    uint64_t max_body_bytes = 0;
+    std::chrono::seconds timeout{0};
+    std::chrono::seconds stall_timeout{0};
+  };
+  Limits limits;
+
  private:
   struct Impl;
   Impl* impl_;
 };
+
+// A Status for a non-2xx response, naming the URL, the proxy and the HTTP
+// status: 404 -> NotFound, 401/403 -> PermissionDenied, 408/429/5xx ->
+// Unavailable, anything else -> InvalidArgument. Fetch*() return non-2xx
+// responses as values (callers need the headers, e.g. WWW-Authenticate).
+Status HttpError(const Request& req, const Response& resp);
 
 // Which proxy curl will use for `url` given the environment ("" = direct).
 std::string ProxyFor(std::string_view url);

@@ -1,0 +1,35 @@
+# The two commands of the README:
+#   make run    install missing packages, build ./build/lucid (Release), scan a real image
+#   make test   install missing packages, build everything, run every test
+JOBS ?= $(shell nproc)
+BUILD ?= build
+
+.PHONY: deps test-deps build run test test-asan bench clean
+
+deps:
+	tools/install-deps.sh build
+
+test-deps:
+	tools/install-deps.sh test
+
+build: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DLUCID_BUILD_BENCH=ON >/dev/null
+	ninja -C $(BUILD) -j$(JOBS)
+
+run: build
+	tools/demo.sh
+
+test: test-deps build
+	tools/run-tests.sh $(BUILD)
+
+# Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan: test-deps
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLUCID_SANITIZE=ON -DLUCID_BUILD_BENCH=OFF >/dev/null
+	ninja -C build-asan -j$(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -L unit -j$(JOBS)
+
+bench: build
+	tools/run-benchmarks.sh $(BUILD)
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,42 @@
+// Entry points of the `lucid` command line. Each command lives in its own
+// cmd_*.cc file and returns a process exit code (see exit_codes.h).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "config/config.h"
+
+namespace lucid::cli {
+
+int Main(int argc, char** argv);
+
+// Loads the config file when given, else an empty (all defaults) config;
+// validates it for `mode` and prints lints/errors to stderr.
+Result<config::Config> LoadConfigOrDefault(const std::string& path, config::Mode mode);
+
+struct ScanOptions {
+  std::string config_path;
+  std::string format = "table";
+  std::string platform;
+  bool insecure = false;
+  std::string image;
+};
+int RunScan(const ScanOptions& o);
+
+struct UpdateOptions {
+  std::string config_path;
+};
+int RunUpdate(const UpdateOptions& o);
+
+int RunCheckConfig(const std::vector<std::string>& files, const std::string& out_format);
+
+struct ServeOptions {
+  std::string config_path;
+  std::string mode;
+};
+int RunServe(const ServeOptions& o);
+
+}  // namespace lucid::cli

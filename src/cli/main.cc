@@ -1,0 +1,85 @@
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+
+#include "base/log.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/version.h"
+
+namespace lucid::cli {
+namespace {
+
+// Clair takes Go-style single-dash long flags (-conf, -mode); CLI11 reads
+// "-conf" as four short flags, so rewrite them to their "--" form.
+std::vector<std::string> NormalizeArgs(int argc, char** argv) {
+  std::vector<std::string> out;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    for (const char* flag : {"-conf", "-mode"}) {
+      std::string f = flag;
+      if (a == f || a.rfind(f + "=", 0) == 0) a = "-" + a;
+    }
+    out.push_back(a);
+  }
+  std::reverse(out.begin(), out.end());  // CLI11 parses a reversed vector
+  return out;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{"Lucid: a container image vulnerability scanner, compatible with Clair v4", "lucid"};
+  app.require_subcommand(0, 1);
+  app.set_version_flag("--version,-v", std::string(kVersion));
+
+  ServeOptions serve_top;
+  app.add_option("--conf", serve_top.config_path, "Clair-style: configuration file (env CLAIR_CONF); runs the server");
+  app.add_option("--mode", serve_top.mode, "Clair-style: combo|indexer|matcher|notifier (env CLAIR_MODE)");
+
+  ScanOptions scan;
+  auto* scan_cmd = app.add_subcommand("scan", "index an image and print its vulnerabilities");
+  scan_cmd->add_option("--config,-c", scan.config_path, "configuration file (Clair's format)");
+  scan_cmd->add_option("--format,-f", scan.format, "table | json (Lucid's) | clair (Clair's VulnerabilityReport)")
+      ->check(CLI::IsMember({"table", "json", "clair"}));
+  scan_cmd->add_option("--platform", scan.platform, "os/arch[/variant] to pick from a multi-platform image (default linux/amd64)");
+  scan_cmd->add_flag("--insecure", scan.insecure, "allow plain HTTP to a registry that is not on loopback");
+  scan_cmd->add_option("image", scan.image,
+                       "oci:DIR[:TAG] | docker-archive:FILE[.gz][:TAG] | docker://HOST[:PORT]/REPO:TAG|@DIGEST")
+      ->required();
+
+  UpdateOptions update;
+  auto* update_cmd = app.add_subcommand("update", "run the configured updaters once into the database");
+  update_cmd->add_option("--config,-c", update.config_path, "configuration file (Clair's format)");
+
+  std::vector<std::string> check_files;
+  std::string check_out = "json";
+  auto* check_cmd = app.add_subcommand("check-config", "load configuration files as the server would and report problems");
+  check_cmd->add_option("files", check_files, "configuration files")->required();
+  check_cmd->add_option("--out,-o", check_out, "json")->check(CLI::IsMember({"json"}));
+
+  ServeOptions serve;
+  auto* serve_cmd = app.add_subcommand("serve", "run the HTTP API (same as: lucid -conf FILE -mode MODE)");
+  serve_cmd->add_option("--conf,--config,-c", serve.config_path, "configuration file (env CLAIR_CONF)");
+  serve_cmd->add_option("--mode,-m", serve.mode, "combo|indexer|matcher|notifier (env CLAIR_MODE)");
+
+  try {
+    auto args = NormalizeArgs(argc, argv);
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
+
+  if (*scan_cmd) return RunScan(scan);
+  if (*update_cmd) return RunUpdate(update);
+  if (*check_cmd) return RunCheckConfig(check_files, check_out);
+  if (*serve_cmd) return RunServe(serve);
+  if (!serve_top.config_path.empty() || !serve_top.mode.empty() || std::getenv("CLAIR_MODE") != nullptr) {
+    return RunServe(serve_top);
+  }
+  std::cout << app.help();
+  return kExitUsage;
+}
+
+}  // namespace lucid::cli

@@ -1,0 +1,41 @@
+// Transport-independent HTTP request/response values, so that routing and the
+// API handlers (api.h) never see Boost.Beast.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace lucid::http {
+
+struct Request {
+  std::string method;  // "GET"
+  std::string target;  // raw request-target, e.g. "/a/b?x=1"
+  std::string path;    // target before '?', percent-decoded
+  std::string query;   // after '?', raw
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased, in order
+  std::string body;
+  std::string remote_addr;
+
+  // Every value of header `lower_name`, in order.
+  std::vector<std::string_view> Header(std::string_view lower_name) const;
+  // Value of query parameter `key` (first occurrence, decoded); `found` tells presence.
+  std::string QueryParam(std::string_view key, bool* found = nullptr) const;
+};
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  void Set(std::string name, std::string value);  // replaces all values of `name`
+  void Add(std::string name, std::string value);  // appends another line
+  void Remove(std::string_view name);
+  std::string Get(std::string_view name) const;  // first value or ""
+};
+
+// Decodes %XX (and '+' to space when `plus_is_space`). Invalid escapes are kept verbatim.
+std::string PercentDecode(std::string_view s, bool plus_is_space);
+
+}  // namespace lucid::http

@@ -1,0 +1,617 @@
+// The Beast/Asio transport of server.h. Each connection is a coroutine on
+// its own strand; handlers run on a worker pool while the connection
+// coroutine watches the socket so that a client hang-up cancels the work.
+#include "http/server.h"
+
+#include <sys/socket.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <ctime>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "http/api.h"
+
+namespace lucid::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr const char* kLogComponent = "httptransport";
+
+std::string HttpDate(std::chrono::system_clock::time_point tp) {
+  std::time_t t = std::chrono::system_clock::to_time_t(tp);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+std::string RequestId() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+std::string EndpointString(const tcp::endpoint& ep) {
+  auto addr = ep.address();
+  std::string host = addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string();
+  return host + ":" + std::to_string(ep.port());
+}
+
+Result<tcp::endpoint> ResolveListen(const std::string& addr) {
+  size_t colon = addr.rfind(':');
+  if (colon == std::string::npos) return InvalidArgument("listen address \"" + addr + "\" is not host:port");
+  std::string host = addr.substr(0, colon), port = addr.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned long p = 0;
+  try {
+    p = std::stoul(port);
+  } catch (...) {
+    return InvalidArgument("listen address \"" + addr + "\" has a bad port");
+  }
+  if (p > 65535) return InvalidArgument("listen address \"" + addr + "\" has a bad port");
+  if (host.empty()) return tcp::endpoint(tcp::v4(), static_cast<uint16_t>(p));
+  boost::system::error_code ec;
+  auto ip = asio::ip::make_address(host, ec);
+  if (!ec) return tcp::endpoint(ip, static_cast<uint16_t>(p));
+  asio::io_context tmp;
+  tcp::resolver resolver(tmp);
+  auto results = resolver.resolve(host, port, ec);
+  if (ec || results.empty()) return InvalidArgument("cannot resolve listen host \"" + host + "\": " + ec.message());
+  return results.begin()->endpoint();
+}
+
+// Per-connection state shared with Stop() (which closes idle connections).
+struct Connection {
+  explicit Connection(tcp::socket s) : stream(std::move(s)) {}
+  beast::tcp_stream stream;
+  bool busy = false;  // strand-confined
+};
+
+}  // namespace
+
+struct Server::Impl : std::enable_shared_from_this<Impl> {
+  Impl(ServerOptions o, services::IndexerService* ix, services::MatcherService* m, metrics::Registry* r)
+      : opts(std::move(o)),
+        registry(r ? r : &metrics::Registry::Default()),
+        api(ApiOptions{o_indexer(ix), o_matcher(m), opts.openapi_path, opts.cache_age,
+                       HttpDate(std::chrono::system_clock::now())},
+            ix, m) {
+    const std::vector<double> buckets = {0.5, 0.7, 1.1, 1.7, 2.7, 4.2, 6.5, 10, 15, 23, 36, 54, 83, 128, 196, 300};
+    for (const char* g : {"indexerv1", "matcherv1", "discovery"}) {
+      std::string base = std::string("clair_http_") + g;
+      Families f;
+      f.total = &registry->AddCounter(base + "_request_total", "A total count of http requests by handler.",
+                                      {"handler", "code", "method"});
+      f.duration = &registry->AddHistogram(base + "_request_duration_seconds", "Request durations by handler.",
+                                           {"handler", "code", "method"}, buckets);
+      f.in_flight = &registry->AddGauge(base + "_in_flight_requests", "Number of requests in flight by handler.",
+                                        {"handler"});
+      families[g] = f;
+    }
+    limited = &registry->AddCounter("clair_http_concurrencylimited_total",
+                                    "Requests rejected by the index_report concurrency limit.", {"endpoint", "method"});
+    registry
+        ->AddGauge("clair_cmd_version_info", "Version information.",
+                   {"version", "revision", "claircore_version", "goversion", "modified"})
+        .With({opts.version, opts.revision, "", "c++20", "false"})
+        .Set(1);
+  }
+  bool o_indexer(services::IndexerService* ix) const { return opts.serve_indexer && ix; }
+  bool o_matcher(services::MatcherService* m) const { return opts.serve_matcher && m; }
+
+  struct Families {
+    metrics::Family* total = nullptr;
+    metrics::Family* duration = nullptr;
+    metrics::Family* in_flight = nullptr;
+  };
+
+  ServerOptions opts;
+  metrics::Registry* registry;
+  Api api;
+  std::map<std::string, Families> families;
+  metrics::Family* limited = nullptr;
+
+  asio::io_context ioc;
+  std::unique_ptr<asio::thread_pool> pool;
+  std::optional<tcp::acceptor> api_acceptor, intro_acceptor;
+  std::optional<asio::strand<asio::io_context::executor_type>> api_strand, intro_strand;
+  std::vector<std::thread> threads;
+  uint16_t api_port = 0, intro_port = 0;
+
+  std::atomic<bool> ready{false};
+  std::atomic<bool> stopping{false};
+  int64_t gate_limit = -1;
+  std::atomic<int64_t> gate_active{0};
+  std::atomic<size_t> api_conns{0}, intro_conns{0};
+
+  std::mutex mu;
+  std::condition_variable cv;
+  int64_t in_flight = 0;                              // guarded by mu
+  std::set<services::CancelFlag> running;             // guarded by mu
+  std::map<uint64_t, std::weak_ptr<Connection>> conns;  // guarded by mu
+  uint64_t next_conn_id = 0;                          // guarded by mu
+  bool started = false, stopped = false;              // guarded by mu
+
+  Status Start();
+  void Stop();
+  asio::awaitable<void> Listen(tcp::acceptor& acc, bool api_listener);
+  asio::awaitable<void> Session(std::shared_ptr<Connection> conn, uint64_t id, bool api_listener);
+  asio::awaitable<Response> HandleApi(Connection& conn, const Request& req, bool* client_gone);
+  Response HandleIntrospection(const Request& req);
+  asio::awaitable<void> WatchDisconnect(tcp::socket& sock, services::CancelFlag cancel);
+};
+
+Status Server::Impl::Start() {
+  {
+    std::lock_guard<std::mutex> l(mu);
+    if (started) return InvalidArgument("server already started");
+    started = true;
+  }
+  unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+  gate_limit = opts.index_concurrency == 0 ? 4 * static_cast<int64_t>(cpus)
+                                          : (opts.index_concurrency < 0 ? -1 : opts.index_concurrency);
+  int workers = opts.worker_threads;
+  if (workers <= 0) {
+    int64_t want = gate_limit < 0 ? 64 : gate_limit + 4;
+    workers = static_cast<int>(std::clamp<int64_t>(want, 8, 64));
+  }
+  pool = std::make_unique<asio::thread_pool>(static_cast<size_t>(workers));
+
+  auto bind = [&](const std::string& addr, std::optional<tcp::acceptor>& acc, uint16_t* port) -> Status {
+    auto ep = ResolveListen(addr);
+    if (!ep.ok()) return ep.status();
+    boost::system::error_code ec;
+    acc.emplace(ioc);
+    acc->open(ep->protocol(), ec);
+    if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acc->bind(*ep, ec);
+    if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      acc.reset();
+      return Unavailable("cannot listen on \"" + addr + "\": " + ec.message());
+    }
+    *port = acc->local_endpoint().port();
+    return Status::Ok();
+  };
+  Status s = bind(opts.listen_addr, api_acceptor, &api_port);
+  if (!s.ok()) {
+    pool->stop();
+    pool->join();
+    return s;
+  }
+  if (!opts.introspection_addr.empty()) {
+    Status is = bind(opts.introspection_addr, intro_acceptor, &intro_port);
+    if (!is.ok()) log::Warn(kLogComponent, "introspection server not started", {{"error", is.message()}});
+  }
+  auto self = shared_from_this();
+  api_strand.emplace(asio::make_strand(ioc));
+  asio::co_spawn(*api_strand, Listen(*api_acceptor, true), asio::detached);
+  if (intro_acceptor) {
+    intro_strand.emplace(asio::make_strand(ioc));
+    asio::co_spawn(*intro_strand, Listen(*intro_acceptor, false), asio::detached);
+  }
+  for (int i = 0; i < std::max(1, opts.io_threads); ++i) {
+    threads.emplace_back([self] {
+      for (;;) {
+        try {
+          self->ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          log::Error(kLogComponent, "io thread caught exception", {{"error", e.what()}});
+        }
+      }
+    });
+  }
+  log::Info(kLogComponent, "http server listening",
+            {{"api_port", static_cast<int>(api_port)}, {"introspection_port", static_cast<int>(intro_port)}});
+  return Status::Ok();
+}
+
+void Server::Impl::Stop() {
+  {
+    std::lock_guard<std::mutex> l(mu);
+    if (!started || stopped || stopping.exchange(true)) {
+      // A concurrent Stop() waits for the first one to finish.
+      if (started && !stopped) {
+        std::unique_lock<std::mutex> ul(mu, std::adopt_lock);
+        cv.wait(ul, [&] { return stopped; });
+        ul.release();
+      }
+      return;
+    }
+  }
+  // 1. Stop accepting.
+  auto close_acceptor = [](std::optional<tcp::acceptor>& acc, auto& strand) {
+    if (!acc || !strand) return;
+    asio::post(*strand, [&acc] {
+      boost::system::error_code ec;
+      acc->close(ec);
+    });
+  };
+  close_acceptor(api_acceptor, api_strand);
+  close_acceptor(intro_acceptor, intro_strand);
+  // 2. Close idle keep-alive connections; busy ones close after their response.
+  std::vector<std::shared_ptr<Connection>> live;
+  {
+    std::lock_guard<std::mutex> l(mu);
+    for (auto& [id, w] : conns)
+      if (auto c = w.lock()) live.push_back(c);
+  }
+  for (auto& c : live) {
+    asio::post(c->stream.get_executor(), [c] {
+      if (!c->busy) {
+        boost::system::error_code ec;
+        c->stream.socket().close(ec);
+      }
+    });
+  }
+  // 3. Wait for in-flight requests, then cancel what is left and wait for it.
+  std::unique_lock<std::mutex> ul(mu);
+  if (!cv.wait_for(ul, opts.shutdown_grace, [&] { return in_flight == 0; })) {
+    log::Warn(kLogComponent, "shutdown grace period over; cancelling in-flight requests",
+              {{"in_flight", static_cast<long>(in_flight)}});
+    for (const auto& f : running) f->store(true);
+    cv.wait_for(ul, std::chrono::seconds(5), [&] { return in_flight == 0; });
+  }
+  ul.unlock();
+  pool->join();  // handlers honour their cancel flags
+  ioc.stop();
+  for (auto& t : threads)
+    if (t.joinable()) t.join();
+  {
+    std::lock_guard<std::mutex> l(mu);
+    stopped = true;
+  }
+  cv.notify_all();
+  log::Info(kLogComponent, "http server stopped");
+}
+
+asio::awaitable<void> Server::Impl::Listen(tcp::acceptor& acc, bool api_listener) {
+  auto self = shared_from_this();
+  std::atomic<size_t>& count = api_listener ? api_conns : intro_conns;
+  for (;;) {
+    auto [ec, sock] = co_await acc.async_accept(asio::any_io_executor(asio::make_strand(ioc)), kTuple);
+    if (stopping) co_return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) co_return;
+      // EMFILE and friends: back off instead of spinning.
+      asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(50));
+      co_await t.async_wait(kTuple);
+      continue;
+    }
+    if (count.load() >= opts.max_connections) {
+      boost::system::error_code ig;
+      sock.close(ig);
+      continue;
+    }
+    boost::system::error_code ig;
+    sock.set_option(tcp::no_delay(true), ig);
+    auto conn = std::make_shared<Connection>(std::move(sock));
+    uint64_t id;
+    {
+      std::lock_guard<std::mutex> l(mu);
+      id = next_conn_id++;
+      conns[id] = conn;
+    }
+    count.fetch_add(1);
+    asio::co_spawn(conn->stream.get_executor(), Session(conn, id, api_listener), [self, id, api_listener](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          log::Error(kLogComponent, "connection failed", {{"error", ex.what()}});
+        } catch (...) {
+        }
+      }
+      (api_listener ? self->api_conns : self->intro_conns).fetch_sub(1);
+      std::lock_guard<std::mutex> l(self->mu);
+      self->conns.erase(id);
+    });
+  }
+}
+
+asio::awaitable<void> Server::Impl::WatchDisconnect(tcp::socket& sock, services::CancelFlag cancel) {
+  auto [ec] = co_await sock.async_wait(tcp::socket::wait_read, kTuple);
+  if (ec == asio::error::operation_aborted) co_return;
+  if (!ec) {
+    char c;
+    ssize_t n = ::recv(sock.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) {
+      // A pipelined request, not a hang-up: nothing left to watch. Park
+      // until the handler finishes and the group cancels us.
+      asio::steady_timer park(co_await asio::this_coro::executor, std::chrono::hours(24 * 365));
+      co_await park.async_wait(kTuple);
+      co_return;
+    }
+  }
+  cancel->store(true);
+}
+
+Response Server::Impl::HandleIntrospection(const Request& req) {
+  Response r;
+  if (req.path == "/healthz") {
+    r.Set("Content-Type", "text/plain; charset=utf-8");
+    r.body = "ok";
+    return r;
+  }
+  if (req.path == "/readyz") {
+    if (req.method != "GET") {
+      r.status = 405;
+      r.Set("Content-Type", "text/plain; charset=utf-8");
+      r.body = "method not allowed\n";
+      return r;
+    }
+    r.status = ready ? 200 : 503;
+    r.Set("Cache-Control", "no-store");
+    return r;
+  }
+  if (opts.metrics_enabled && req.path == opts.metrics_path) {
+    if (req.method != "GET") {
+      r.status = 405;
+      r.Set("Content-Type", "text/plain; charset=utf-8");
+      r.body = "method not allowed\n";
+      return r;
+    }
+    r.Set("Content-Type", metrics::kTextContentType);
+    r.body = registry->Render();
+    return r;
+  }
+  return Api::NotFoundText();
+}
+
+asio::awaitable<Response> Server::Impl::HandleApi(Connection& conn, const Request& req, bool* client_gone) {
+  if (opts.psk && req.path != "/robots.txt") {
+    Status s = opts.psk->Verify(req.Header("authorization"));
+    if (!s.ok()) {
+      log::Debug(kLogComponent, "authentication failed", {{"reason", s.message()}, {"request_uri", req.target}});
+      Response r;
+      r.status = 401;
+      co_return r;
+    }
+  }
+  Route route = api.Resolve(req.method, req.path, req.query);
+  if (route.kind != Route::Kind::kHandler) co_return api.Handle(route, req, nullptr);
+  if (route.endpoint != 0 && route.group.empty()) co_return api.Handle(route, req, nullptr);  // robots.txt
+
+  const auto start = std::chrono::steady_clock::now();
+  Families& fam = families[route.group];
+  metrics::Child& gauge = fam.in_flight->With({route.handler_label});
+  gauge.Inc();
+  bool gate_held = false;
+  Response res;
+  if (route.gated && gate_limit >= 0) {
+    if (gate_active.fetch_add(1) >= gate_limit) {
+      gate_active.fetch_sub(1);
+      limited->With({"/indexer/api/v1/index_report", req.method}).Inc();
+      log::Info(kLogComponent, "rate limited HTTP request",
+                {{"remote_addr", req.remote_addr}, {"method", req.method}, {"request_uri", req.target}});
+      res = Api::Error(429, "server handling too many requests");
+    } else {
+      gate_held = true;
+    }
+  }
+  if (res.status != 429) {
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    {
+      std::lock_guard<std::mutex> l(mu);
+      running.insert(cancel);
+    }
+    auto job = asio::co_spawn(
+        *pool,
+        [this, &route, &req, cancel]() -> asio::awaitable<Response> {
+          try {
+            co_return api.Handle(route, req, cancel);
+          } catch (const std::exception& e) {
+            co_return Api::Error(500, std::string("internal error: ") + e.what());
+          }
+        },
+        asio::use_awaitable);
+    auto outcome = co_await (std::move(job) || WatchDisconnect(conn.stream.socket(), cancel));
+    {
+      std::lock_guard<std::mutex> l(mu);
+      running.erase(cancel);
+    }
+    if (outcome.index() == 0) {
+      res = std::move(std::get<0>(outcome));
+    } else {
+      *client_gone = true;
+      res.status = 499;
+    }
+  }
+  if (gate_held) gate_active.fetch_sub(1);
+  gauge.Dec();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::vector<std::string> labels = {route.handler_label, std::to_string(res.status), req.method};
+  fam.total->With(labels).Inc();
+  fam.duration->With(labels).Observe(secs);
+  co_return res;
+}
+
+asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn, uint64_t, bool api_listener) {
+  auto self = shared_from_this();
+  auto& stream = conn->stream;
+  beast::flat_buffer buf;
+  std::string remote;
+  {
+    boost::system::error_code ec;
+    auto ep = stream.socket().remote_endpoint(ec);
+    remote = ec ? "" : EndpointString(ep);
+  }
+  bool first = true;
+  for (;;) {
+    if (stopping) break;
+    // Wait for the first byte of the next request (keep-alive idle time),
+    // then give the client header_timeout for the whole header.
+    if (buf.size() == 0) {
+      stream.expires_after(first ? opts.header_timeout : opts.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buf.prepare(4096), kTuple);
+      if (ec) break;
+      buf.commit(n);
+    }
+    first = false;
+    if (stopping) break;
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<uint32_t>(opts.max_header_bytes));
+    parser.body_limit(opts.max_body_bytes);
+    stream.expires_after(opts.header_timeout);
+    auto [hec, hn] = co_await bhttp::async_read_header(stream, buf, parser, kTuple);
+    std::optional<Response> early;
+    if (hec == bhttp::error::body_limit) {
+      early = Api::Error(413, "request body too large");
+    } else if (hec == bhttp::error::header_limit) {
+      early = Response{431, {{"Content-Type", "text/plain; charset=utf-8"}}, "431 Request Header Fields Too Large"};
+    } else if (hec == bhttp::error::end_of_stream || hec == beast::error::timeout ||
+               hec == asio::error::operation_aborted || hec == asio::error::eof ||
+               hec == asio::error::connection_reset) {
+      break;
+    } else if (hec) {
+      early = Response{400, {{"Content-Type", "text/plain; charset=utf-8"}}, "400 Bad Request"};
+    }
+    if (!early) {
+      auto& h = parser.get();
+      if (beast::iequals(h[bhttp::field::expect], "100-continue")) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()), kTuple);
+        if (cec) break;
+      }
+      if (!parser.is_done()) {
+        stream.expires_after(opts.body_timeout);
+        auto [bec, bn] = co_await bhttp::async_read(stream, buf, parser, kTuple);
+        if (bec == bhttp::error::body_limit) {
+          early = Api::Error(413, "request body too large");
+        } else if (bec) {
+          break;
+        }
+      }
+    }
+    stream.expires_never();
+    conn->busy = true;
+    {
+      std::lock_guard<std::mutex> l(mu);
+      ++in_flight;
+    }
+    auto& msg = parser.get();
+    const auto start = std::chrono::steady_clock::now();
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    size_t q = req.target.find('?');
+    req.path = PercentDecode(req.target.substr(0, q), false);
+    req.query = q == std::string::npos ? "" : req.target.substr(q + 1);
+    for (const auto& f : msg) req.headers.emplace_back(ToLower(std::string(f.name_string())), std::string(f.value()));
+    req.body = std::move(msg.body());
+    req.remote_addr = remote;
+
+    bool client_gone = false;
+    Response res;
+    if (early) {
+      res = std::move(*early);
+    } else if (req.target.empty() || req.target[0] != '/') {
+      if (req.target == "*" && req.method == "OPTIONS") res.status = 200;
+      else res = Response{400, {{"Content-Type", "text/plain; charset=utf-8"}}, "400 Bad Request"};
+    } else if (api_listener) {
+      try {
+        res = co_await HandleApi(*conn, req, &client_gone);
+      } catch (const std::exception& e) {
+        res = Api::Error(500, std::string("internal error: ") + e.what());
+      }
+    } else {
+      res = HandleIntrospection(req);
+    }
+    const bool keep_alive = !early && !client_gone && msg.keep_alive() && !stopping;
+    size_t written = 0;
+    if (!client_gone) {
+      bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), msg.version()};
+      for (auto& [k, v] : res.headers) out.insert(k, v);
+      out.set(bhttp::field::date, HttpDate(std::chrono::system_clock::now()));
+      out.keep_alive(keep_alive);
+      const bool no_body = res.status == 204 || res.status == 304 || (res.status >= 100 && res.status < 200);
+      written = no_body ? 0 : res.body.size();
+      if (no_body) {
+        // No Content-Length on 204/304 (RFC 9110 §8.6).
+      } else if (req.method == "HEAD") {
+        out.content_length(res.body.size());
+      } else {
+        out.body() = std::move(res.body);
+        out.prepare_payload();
+      }
+      stream.expires_after(opts.write_timeout);
+      bhttp::response_serializer<bhttp::string_body> sr{out};
+      if (req.method == "HEAD") sr.split(true);
+      auto [wec, wn] = req.method == "HEAD" ? co_await bhttp::async_write_header(stream, sr, kTuple)
+                                           : co_await bhttp::async_write(stream, sr, kTuple);
+      stream.expires_never();
+      if (wec) client_gone = true;
+    }
+    if (api_listener) {
+      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      log::Info(kLogComponent, "handled HTTP request",
+                {{"request_id", RequestId()},
+                 {"remote_addr", req.remote_addr},
+                 {"method", req.method},
+                 {"request_uri", req.target},
+                 {"status", res.status},
+                 {"written", written},
+                 {"duration", ms}});
+    }
+    {
+      std::lock_guard<std::mutex> l(mu);
+      --in_flight;
+    }
+    cv.notify_all();
+    conn->busy = false;
+    if (!keep_alive || client_gone) break;
+  }
+  boost::system::error_code ig;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ig);
+  stream.socket().close(ig);
+}
+
+// --- Server ----------------------------------------------------------------
+
+Server::Server(ServerOptions options, services::IndexerService* indexer, services::MatcherService* matcher,
+               metrics::Registry* metrics)
+    : impl_(std::make_shared<Impl>(std::move(options), indexer, matcher, metrics)) {}
+
+Server::~Server() { Stop(); }
+
+Status Server::Start() { return impl_->Start(); }
+
+void Server::Wait() {
+  std::unique_lock<std::mutex> l(impl_->mu);
+  impl_->cv.wait(l, [&] { return !impl_->started || impl_->stopped; });
+}
+
+Status Server::Run() {
+  LUCID_RETURN_IF_ERROR(Start());
+  Wait();
+  return Status::Ok();
+}
+
+void Server::Stop() { impl_->Stop(); }
+void Server::SetReady(bool ready) { impl_->ready = ready; }
+uint16_t Server::api_port() const { return impl_->api_port; }
+uint16_t Server::introspection_port() const { return impl_->intro_port; }
+
+}  // namespace lucid::http

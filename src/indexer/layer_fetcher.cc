@@ -1,0 +1,51 @@
+#include "indexer/layer_fetcher.h"
+
+#include "base/log.h"
+#include "base/strings.h"
+
+namespace lucid::indexer {
+
+Result<FetchedLayer> HttpLayerFetcher::Fetch(const Layer& layer, const services::CancelFlag& cancel) {
+  if (layer.uri.empty()) return InvalidArgument("layer " + layer.hash.str() + " has no uri");
+  if (StartsWith(layer.uri, "file://")) {
+    std::string path = layer.uri.substr(7);
+    return FetchedLayer{[path]() -> Result<std::unique_ptr<Reader>> {
+                          auto r = FileReader::Open(path);
+                          if (!r.ok()) return r.status();
+                          return std::unique_ptr<Reader>(std::move(*r));
+                        },
+                        nullptr};
+  }
+  if (!StartsWith(layer.uri, "http://") && !StartsWith(layer.uri, "https://")) {
+    return InvalidArgument("layer " + layer.hash.str() + ": unsupported uri scheme in \"" + layer.uri + "\"");
+  }
+  (void)airgap_;
+  LUCID_ASSIGN_OR_RETURN(auto spool, TempFile::Create("lucid-layer"));
+  auto file = std::make_shared<TempFile>(std::move(spool));
+  net::HttpClient http;
+  net::Request req;
+  req.url = layer.uri;
+  for (const auto& [k, vs] : layer.headers) {
+    for (const auto& v : vs) req.headers.emplace_back(k, v);
+  }
+  req.timeout = std::chrono::seconds(3600);
+  auto resp = http.FetchTo(req, [&, path = file->path(), fd = std::shared_ptr<FILE>(std::fopen(file->path().c_str(), "wb"), [](FILE* f) { if (f) std::fclose(f); })](const char* data, size_t n) {
+    if (cancel && cancel->load()) return false;
+    return fd && std::fwrite(data, 1, n, fd.get()) == n;
+  });
+  if (!resp.ok()) return resp.status().WithContext("fetching layer " + layer.hash.str());
+  if (resp->status != 200) {
+    return Unavailable("fetching layer " + layer.hash.str() + " from " + layer.uri + ": HTTP " +
+                       std::to_string(resp->status));
+  }
+  log::Debug("indexer", "layer fetched", {{"layer", layer.hash.str()}, {"bytes", resp->bytes}});
+  std::string path = file->path();
+  return FetchedLayer{[path]() -> Result<std::unique_ptr<Reader>> {
+                        auto r = FileReader::Open(path);
+                        if (!r.ok()) return r.status();
+                        return std::unique_ptr<Reader>(std::move(*r));
+                      },
+                      file};
+}
+
+}  // namespace lucid::indexer

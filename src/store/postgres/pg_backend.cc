@@ -1,0 +1,305 @@
+#include "store/postgres/pg_backend.h"
+
+#include <condition_variable>
+#include <cstdio>
+#include <map>
+#include <mutex>
+
+namespace lucid::store {
+
+using internal::VulnRow;
+
+struct PgBackend::Pool {
+  PgConfig cfg;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::unique_ptr<PgConn>> idle;
+  int open = 0;  // idle + in use
+};
+
+struct PgBackend::LockState {
+  PgConfig cfg;
+  std::mutex mu;  // guards conn and gen
+  std::unique_ptr<PgConn> conn;
+  uint64_t gen = 0;  // bumped on reconnect: locks taken before are gone
+  internal::LocalLockTable table;
+};
+
+namespace {
+
+class PgLock final : public Lock {
+ public:
+  PgLock(std::shared_ptr<PgBackend::LockState> s, std::string key, int64_t id, uint64_t gen)
+      : s_(std::move(s)), key_(std::move(key)), id_(id), gen_(gen) {}
+  ~PgLock() override {
+    {
+      std::lock_guard<std::mutex> l(s_->mu);
+      if (s_->conn && s_->gen == gen_ && !s_->conn->broken()) {
+        (void)s_->conn->Exec("SELECT pg_advisory_unlock($1)", {id_});
+      }
+    }
+    s_->table.Release(key_);
+  }
+
+ private:
+  std::shared_ptr<PgBackend::LockState> s_;
+  std::string key_;
+  int64_t id_;
+  uint64_t gen_;
+};
+
+// "$n" (snprintf: g++ 12 warns falsely on "$" + std::to_string(n) at -O3).
+std::string Ph(size_t n) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "$%zu", n);
+  return buf;
+}
+
+// A PostgreSQL array literal of text values.
+std::string TextArray(const std::vector<const std::string*>& vals) {
+  size_t n = 2;
+  for (auto* v : vals) n += v->size() + 3;
+  std::string out;
+  out.reserve(n);
+  out += '{';
+  for (size_t i = 0; i < vals.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : *vals[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<PgBackend>> PgBackend::Open(const std::string& connstring) {
+  LUCID_ASSIGN_OR_RETURN(PgConfig cfg, ParsePgConnString(connstring));
+  cfg.pool_max_conns = std::max(cfg.pool_max_conns, 2);  // an open update writer must not starve everything else
+  auto pool = std::make_shared<Pool>();
+  pool->cfg = cfg;
+  LUCID_ASSIGN_OR_RETURN(auto first, PgConn::Connect(cfg));
+  pool->idle.push_back(std::move(first));
+  pool->open = 1;
+  auto locks = std::make_shared<LockState>();
+  locks->cfg = cfg;
+  return std::shared_ptr<PgBackend>(new PgBackend(std::move(pool), std::move(locks)));
+}
+
+PgBackend::~PgBackend() = default;
+
+const std::string& PgBackend::display() const { return pool_->cfg.display; }
+
+Result<ConnPtr> PgBackend::Acquire() {
+  std::unique_ptr<PgConn> c;
+  {
+    std::unique_lock<std::mutex> l(pool_->mu);
+    while (!c) {
+      while (!pool_->idle.empty()) {
+        auto cand = std::move(pool_->idle.back());
+        pool_->idle.pop_back();
+        if (cand->Healthy()) {
+          c = std::move(cand);
+          break;
+        }
+        --pool_->open;  // dropped: the server went away under it
+      }
+      if (c) break;
+      if (pool_->open < pool_->cfg.pool_max_conns) {
+        ++pool_->open;
+        l.unlock();
+        auto fresh = PgConn::Connect(pool_->cfg);
+        l.lock();
+        if (!fresh.ok()) {
+          --pool_->open;
+          pool_->cv.notify_one();
+          return fresh.status();
+        }
+        c = std::move(*fresh);
+        break;
+      }
+      if (!pool_->cv.wait_for(l, std::chrono::seconds(60), [&] {
+            return !pool_->idle.empty() || pool_->open < pool_->cfg.pool_max_conns;
+          })) {
+        return Unavailable(pool_->cfg.display + ": connection pool exhausted (pool_max_conns=" +
+                           std::to_string(pool_->cfg.pool_max_conns) + ")");
+      }
+    }
+  }
+  std::shared_ptr<Pool> pool = pool_;
+  return ConnPtr(c.release(), [pool](SqlConn* raw) {
+    std::unique_ptr<PgConn> conn(static_cast<PgConn*>(raw));
+    if (!conn->broken() && conn->InTransaction()) conn->Rollback();
+    std::vector<std::unique_ptr<PgConn>> drop;
+    {
+      std::lock_guard<std::mutex> l(pool->mu);
+      if (conn->broken() || !conn->Healthy()) {
+        // A lost connection usually means the server restarted: the idle
+        // ones are dead too, so drop them all and let the next call reconnect.
+        drop = std::move(pool->idle);
+        pool->idle.clear();
+        pool->open -= static_cast<int>(drop.size()) + 1;
+        drop.push_back(std::move(conn));
+      } else {
+        pool->idle.push_back(std::move(conn));
+      }
+    }
+    pool->cv.notify_all();
+    // `drop` closes outside the pool mutex.
+  });
+}
+
+internal::LocalLockTable* PgBackend::local_locks() { return &locks_->table; }
+
+Result<std::unique_ptr<Lock>> PgBackend::TryLockKey(const std::string& key) {
+  // Session advisory locks are re-entrant within one session, so threads of
+  // this process are kept apart locally first.
+  if (!locks_->table.TryAcquire(key)) return std::unique_ptr<Lock>();
+  const int64_t id = internal::AdvisoryLockId(key);
+  bool got = false;
+  uint64_t gen = 0;
+  Status err;
+  {
+    std::lock_guard<std::mutex> l(locks_->mu);
+    if (!locks_->conn || !locks_->conn->Healthy()) {
+      locks_->conn.reset();
+      auto c = PgConn::Connect(locks_->cfg);
+      if (c.ok()) {
+        locks_->conn = std::move(*c);
+        ++locks_->gen;
+      } else {
+        err = c.status();
+      }
+    }
+    if (err.ok()) {
+      gen = locks_->gen;
+      auto r = locks_->conn->QueryText("SELECT pg_try_advisory_lock($1)", {id});
+      if (!r.ok()) {
+        err = r.status();
+        if (locks_->conn->broken()) locks_->conn.reset();
+      } else {
+        got = r->has_value() && **r == "t";
+      }
+    }
+  }
+  if (!err.ok() || !got) {
+    locks_->table.Release(key);
+    if (!err.ok()) return err.WithContext("lock " + key);
+    return std::unique_ptr<Lock>();
+  }
+  return std::unique_ptr<Lock>(new PgLock(locks_, key, id, gen));
+}
+
+Result<int64_t> PgBackend::SizeBytes(SqlConn* c) {
+  LUCID_ASSIGN_OR_RETURN(auto n, c->QueryInt("SELECT pg_database_size(current_database())", {}));
+  return n.value_or(-1);
+}
+
+Result<bool> PgBackend::TableExists(SqlConn* c, const std::string& table) {
+  LUCID_ASSIGN_OR_RETURN(auto n, c->QueryInt("SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
+                                             "AND tablename = $1",
+                                             {std::string_view(table)}));
+  return n.has_value();
+}
+
+Status PgBackend::LockForMigration(SqlConn* c, const std::string& table) {
+  return c->Query("SELECT pg_advisory_xact_lock($1)", {internal::AdvisoryLockId("lucid-migrations:" + table)},
+                  [](const Row&) { return Status::Ok(); });
+}
+
+Status PgBackend::InsertVulns(SqlConn* c, int64_t uo, const std::vector<VulnRow>& rows) {
+  // One statement per column array instead of one round trip per row.
+  static const std::string insert_sql = [] {
+    std::string cols = "hash", sel = "$1::text[]";
+    int i = 2;
+    for (auto col : internal::kVulnColumns) {
+      cols += ", " + std::string(col);
+      sel += ", " + Ph(i++) + "::text[]";
+    }
+    cols += ", json";
+    sel += ", " + Ph(i) + "::text[]";
+    return "INSERT INTO lucid_vuln (" + cols + ") SELECT * FROM unnest(" + sel + ") ON CONFLICT (hash) DO NOTHING";
+  }();
+  std::vector<std::string> arrays;
+  arrays.reserve(internal::kNumVulnColumns + 2);
+  std::vector<const std::string*> vals(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) vals[i] = &rows[i].hash;
+  arrays.push_back(TextArray(vals));
+  for (size_t col = 0; col < internal::kNumVulnColumns; ++col) {
+    for (size_t i = 0; i < rows.size(); ++i) vals[i] = &rows[i].cols[col];
+    arrays.push_back(TextArray(vals));
+  }
+  for (size_t i = 0; i < rows.size(); ++i) vals[i] = &rows[i].json;
+  arrays.push_back(TextArray(vals));
+  Params p;
+  for (const auto& a : arrays) p.emplace_back(std::string_view(a));
+  LUCID_RETURN_IF_ERROR(c->Exec(insert_sql, p));
+  return c->Exec(
+      "INSERT INTO lucid_uo_vuln (uo, vuln) SELECT $1, id FROM lucid_vuln WHERE hash = ANY($2::text[]) "
+      "ON CONFLICT DO NOTHING",
+      {uo, std::string_view(arrays[0])});
+}
+
+Result<std::vector<std::vector<Vulnerability>>> PgBackend::GetCandidates(SqlConn* c,
+                                                                        const std::vector<VulnQuery>& queries) {
+  std::vector<std::vector<Vulnerability>> out(queries.size());
+  // One round trip per distinct constraint list (usually one per matcher):
+  // the records travel as parallel arrays and a LATERAL index lookup runs per record.
+  std::map<std::vector<matcher::Constraint>, std::vector<size_t>> groups;
+  for (size_t i = 0; i < queries.size(); ++i) {
+    if (!queries[i].record || !queries[i].record->package) return InvalidArgument("candidate query without a package");
+    groups[queries[i].constraints].push_back(i);
+  }
+  for (const auto& [cons, idx] : groups) {
+    const size_t ncols = 3 + cons.size();
+    std::vector<std::vector<std::string>> cols(ncols);
+    std::vector<std::string> ordinal;
+    for (size_t i : idx) {
+      const auto& rec = *queries[i].record;
+      cols[0].push_back(rec.package->name);
+      cols[1].push_back(std::string(PackageKindName(rec.package->kind)));
+      cols[2].push_back(rec.package->source.name);
+      for (size_t k = 0; k < cons.size(); ++k) cols[3 + k].push_back(internal::ConstraintValue(rec, cons[k]));
+    }
+    std::string unnest, names = "pname, pkind, sname", where;
+    for (size_t k = 0; k < ncols; ++k) {
+      if (k) unnest += ", ";
+      unnest += Ph(k + 1) + "::text[]";
+    }
+    for (size_t k = 0; k < cons.size(); ++k) {
+      names += ", c" + std::to_string(k);
+      where += " AND v." + std::string(internal::ConstraintColumn(cons[k])) + " = q.c" + std::to_string(k);
+    }
+    std::string sql =
+        "SELECT q.i, v.id, v.json FROM unnest(" + unnest + ") WITH ORDINALITY AS q(" + names +
+        ", i) CROSS JOIN LATERAL (SELECT v.id, v.json FROM lucid_vuln v WHERE "
+        "((v.package_name = q.pname AND v.package_kind = q.pkind) OR "
+        "(q.sname <> '' AND v.package_name = q.sname AND v.package_kind = 'source'))" +
+        where +
+        ") v JOIN lucid_uo_vuln uv ON uv.vuln = v.id "
+        "JOIN lucid_latest_update_operation l ON l.uo = uv.uo AND l.kind = 'vulnerability'";
+    std::vector<std::string> arrays;
+    std::vector<const std::string*> ptrs;
+    for (const auto& col : cols) {
+      ptrs.clear();
+      for (const auto& s : col) ptrs.push_back(&s);
+      arrays.push_back(TextArray(ptrs));
+    }
+    Params p;
+    for (const auto& a : arrays) p.emplace_back(std::string_view(a));
+    LUCID_RETURN_IF_ERROR(c->Query(sql, p, [&](const Row& r) {
+      int64_t ord = r.Int(0);
+      if (ord < 1 || static_cast<size_t>(ord) > idx.size()) return Internal("candidate row out of range");
+      LUCID_ASSIGN_OR_RETURN(auto v, internal::DecodeStoredVuln(r.Text(2), r.Int(1)));
+      out[idx[static_cast<size_t>(ord - 1)]].push_back(std::move(v));
+      return Status::Ok();
+    }));
+  }
+  return out;
+}
+
+}  // namespace lucid::store

@@ -1,0 +1,633 @@
+#include "store/sql_store.h"
+
+#include <set>
+#include <unordered_map>
+
+#include "core/clair_json.h"
+
+namespace lucid::store {
+
+using internal::EnrichmentRow;
+using internal::VulnRow;
+
+// ---------------------------------------------------------------- SqlConn
+
+Result<std::optional<int64_t>> SqlConn::QueryInt(std::string_view sql, const Params& params) {
+  std::optional<int64_t> out;
+  LUCID_RETURN_IF_ERROR(Query(sql, params, [&](const Row& r) {
+    if (!out && !r.IsNull(0)) out = r.Int(0);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::optional<std::string>> SqlConn::QueryText(std::string_view sql, const Params& params) {
+  std::optional<std::string> out;
+  LUCID_RETURN_IF_ERROR(Query(sql, params, [&](const Row& r) {
+    if (!out && !r.IsNull(0)) out = r.Text(0);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+// ---------------------------------------------------------------- migrations
+
+Result<int> SchemaVersion(SqlBackend& backend, SqlConn* c, const MigrationSet& set) {
+  LUCID_ASSIGN_OR_RETURN(bool exists, backend.TableExists(c, set.table));
+  if (!exists) return 0;
+  LUCID_ASSIGN_OR_RETURN(auto v, c->QueryInt("SELECT max(version) FROM " + set.table));
+  return static_cast<int>(v.value_or(0));
+}
+
+Result<int> ApplyMigrations(SqlBackend& backend, const MigrationSet& set, bool migrate) {
+  const int known = static_cast<int>(set.steps.size());
+  LUCID_ASSIGN_OR_RETURN(auto conn, backend.Acquire());
+  while (true) {
+    Txn txn(conn.get());
+    LUCID_RETURN_IF_ERROR(txn.BeginWrite());
+    LUCID_RETURN_IF_ERROR(backend.LockForMigration(conn.get(), set.table));
+    LUCID_ASSIGN_OR_RETURN(int current, SchemaVersion(backend, conn.get(), set));
+    if (current > known) {
+      return Unsupported(set.what + " database schema is at version " + std::to_string(current) +
+                         ", newer than this lucid binary supports (version " + std::to_string(known) +
+                         "); upgrade lucid or use another database");
+    }
+    if (current == known) return current;
+    if (!migrate) {
+      return Unsupported(set.what + " database schema is at version " + std::to_string(current) +
+                         " but this lucid binary needs version " + std::to_string(known) +
+                         "; enable migrations (" + set.what + ".migrations: true) to upgrade it");
+    }
+    LUCID_RETURN_IF_ERROR(conn->Exec("CREATE TABLE IF NOT EXISTS " + set.table +
+                                     " (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)"));
+    const int next = current + 1;
+    Status s = conn->Exec(set.steps[next - 1]);
+    if (!s.ok()) return s.WithContext(set.what + " migration " + std::to_string(next));
+    LUCID_RETURN_IF_ERROR(conn->Exec("INSERT INTO " + set.table + " (version, applied) VALUES ($1, $2)",
+                                     {int64_t{next}, std::string_view(internal::NowRfc3339())}));
+    LUCID_RETURN_IF_ERROR(txn.Commit());
+  }
+}
+
+// ---------------------------------------------------------------- backend defaults
+
+namespace {
+std::string VulnInsertSql() {
+  std::string cols = "hash";
+  std::string vals = "$1";
+  int i = 2;
+  for (auto c : internal::kVulnColumns) {
+    cols += ", " + std::string(c);
+    vals += ", $" + std::to_string(i++);
+  }
+  cols += ", json";
+  vals += ", $" + std::to_string(i);
+  return "INSERT INTO lucid_vuln (" + cols + ") VALUES (" + vals + ") ON CONFLICT (hash) DO NOTHING";
+}
+}  // namespace
+
+Status SqlBackend::InsertVulns(SqlConn* c, int64_t uo, const std::vector<VulnRow>& rows) {
+  static const std::string insert_sql = VulnInsertSql();
+  for (const auto& row : rows) {
+    Params p;
+    p.reserve(internal::kNumVulnColumns + 2);
+    p.emplace_back(std::string_view(row.hash));
+    for (const auto& v : row.cols) p.emplace_back(std::string_view(v));
+    p.emplace_back(std::string_view(row.json));
+    LUCID_RETURN_IF_ERROR(c->Exec(insert_sql, p));
+    LUCID_RETURN_IF_ERROR(c->Exec(
+        "INSERT INTO lucid_uo_vuln (uo, vuln) SELECT $1, id FROM lucid_vuln WHERE hash = $2 "
+        "ON CONFLICT DO NOTHING",
+        {uo, std::string_view(row.hash)}));
+  }
+  return Status::Ok();
+}
+
+Status SqlBackend::InsertEnrichments(SqlConn* c, int64_t uo, const std::string& updater,
+                                     const std::vector<EnrichmentRow>& rows) {
+  for (const auto& e : rows) {
+    LUCID_RETURN_IF_ERROR(c->Exec(
+        "INSERT INTO lucid_enrichment (hash, updater, tags, json) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (hash) DO NOTHING",
+        {std::string_view(e.hash), std::string_view(updater), std::string_view(e.tags_json), std::string_view(e.json)}));
+    LUCID_ASSIGN_OR_RETURN(auto id, c->QueryInt("SELECT id FROM lucid_enrichment WHERE hash = $1",
+                                                {std::string_view(e.hash)}));
+    if (!id) return Internal("enrichment vanished during insert");
+    for (const auto& t : e.tags) {
+      LUCID_RETURN_IF_ERROR(c->Exec(
+          "INSERT INTO lucid_enrichment_tag (tag, enrichment) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+          {std::string_view(t), *id}));
+    }
+    LUCID_RETURN_IF_ERROR(c->Exec("INSERT INTO lucid_uo_enrichment (uo, enrichment) VALUES ($1, $2) "
+                                  "ON CONFLICT DO NOTHING",
+                                  {uo, *id}));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<std::vector<Vulnerability>>> SqlBackend::GetCandidates(SqlConn* c,
+                                                                          const std::vector<VulnQuery>& queries) {
+  std::vector<std::vector<Vulnerability>> out(queries.size());
+  // SQL text per constraint list; the connection caches the prepared form.
+  std::unordered_map<std::string, std::string> sql_cache;
+  for (size_t qi = 0; qi < queries.size(); ++qi) {
+    const VulnQuery& q = queries[qi];
+    if (!q.record || !q.record->package) return InvalidArgument("candidate query without a package");
+    std::string key;
+    for (auto con : q.constraints) key += static_cast<char>('a' + static_cast<int>(con));
+    auto it = sql_cache.find(key);
+    if (it == sql_cache.end()) {
+      std::string sql =
+          "SELECT v.id, v.json FROM lucid_vuln v "
+          "JOIN lucid_uo_vuln uv ON uv.vuln = v.id "
+          "JOIN lucid_latest_update_operation l ON l.uo = uv.uo AND l.kind = 'vulnerability' "
+          "WHERE ((v.package_name = $1 AND v.package_kind = $2) OR "
+          "(v.package_name = $3 AND v.package_kind = 'source'))";
+      int n = 4;
+      for (auto con : q.constraints) {
+        sql += " AND v." + std::string(internal::ConstraintColumn(con)) + " = $" + std::to_string(n++);
+      }
+      it = sql_cache.emplace(key, std::move(sql)).first;
+    }
+    const Package& pkg = *q.record->package;
+    std::string kind(PackageKindName(pkg.kind));
+    std::vector<std::string> vals;
+    vals.reserve(q.constraints.size());
+    for (auto con : q.constraints) vals.push_back(internal::ConstraintValue(*q.record, con));
+    Params p{std::string_view(pkg.name), std::string_view(kind)};
+    if (pkg.source.name.empty()) {
+      p.emplace_back(nullptr);  // matches nothing
+    } else {
+      p.emplace_back(std::string_view(pkg.source.name));
+    }
+    for (const auto& v : vals) p.emplace_back(std::string_view(v));
+    LUCID_RETURN_IF_ERROR(c->Query(it->second, p, [&](const Row& r) {
+      LUCID_ASSIGN_OR_RETURN(auto v, internal::DecodeStoredVuln(r.Text(1), r.Int(0)));
+      out[qi].push_back(std::move(v));
+      return Status::Ok();
+    }));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- indexer store
+
+Result<std::optional<std::string>> SqlIndexerStore::GetLayerArtifacts(const Digest& layer,
+                                                                      const std::string& scanner_key) {
+  LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
+  std::optional<std::string> out;
+  LUCID_RETURN_IF_ERROR(c->Query("SELECT blob FROM lucid_layer_artifact WHERE layer = $1 AND scanner = $2",
+                                 {std::string_view(layer.str()), std::string_view(scanner_key)},
+                                 [&](const Row& r) {
+                                   out = r.Bytes(0);
+                                   return Status::Ok();
+                                 }));
+  return out;
+}
+
+Status SqlIndexerStore::PutLayerArtifacts(const Digest& layer, const std::string& scanner_key,
+                                          const std::string& blob) {
+  LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
+  return c->Exec(
+      "INSERT INTO lucid_layer_artifact (layer, scanner, blob) VALUES ($1, $2, $3) "
+      "ON CONFLICT (layer, scanner) DO UPDATE SET blob = excluded.blob",
+      {std::string_view(layer.str()), std::string_view(scanner_key), Blob{blob}});
+}
+
+Result<std::optional<IndexerStore::StoredReport>> SqlIndexerStore::GetIndexReport(const Digest& manifest) {
+  LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
+  std::optional<std::string> state, text;
+  LUCID_RETURN_IF_ERROR(c->Query("SELECT state, report FROM lucid_index_report WHERE manifest = $1",
+                                 {std::string_view(manifest.str())}, [&](const Row& r) {
+                                   state = r.Text(0);
+                                   text = r.Text(1);
+                                   return Status::Ok();
+                                 }));
+  if (!text) return std::optional<StoredReport>();
+  auto report = json::DecodeIndexReport(*text);
+  if (!report.ok()) return Corrupt("stored index report for " + manifest.str() + ": " + report.status().message());
+  return std::optional<StoredReport>(StoredReport{std::move(*report), *state});
+}
+
+Status SqlIndexerStore::PutIndexReport(const IndexReport& report, const std::vector<Digest>& layers,
+                                       const std::string& state) {
+  if (report.manifest_hash.empty()) return InvalidArgument("index report without manifest hash");
+  const std::string m = report.manifest_hash.str();
+  const std::string text = json::Serialize(json::EncodeIndexReport(report, {.lucid_extras = true}));
+  // Distinct (binary name, source name) pairs of the finished report.
+  std::set<std::pair<std::string, std::string>> names;
+  if (report.state == IndexState::kIndexFinished) {
+    for (const auto& [id, p] : report.packages) names.emplace(p.name, p.source.name);
+  }
+  LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
+  Txn txn(c.get());
+  LUCID_RETURN_IF_ERROR(txn.BeginWrite());
+  LUCID_RETURN_IF_ERROR(
+      c->Exec("INSERT INTO lucid_manifest (hash) VALUES ($1) ON CONFLICT DO NOTHING", {std::string_view(m)}));
+  LUCID_RETURN_IF_ERROR(c->Exec("DELETE FROM lucid_manifest_layer WHERE manifest = $1", {std::string_view(m)}));
+  for (size_t i = 0; i < layers.size(); ++i) {
+    LUCID_RETURN_IF_ERROR(c->Exec("INSERT INTO lucid_manifest_layer (manifest, i, layer) VALUES ($1, $2, $3)",
+                                  {std::string_view(m), static_cast<int64_t>(i), std::string_view(layers[i].str())}));
+  }
+  LUCID_RETURN_IF_ERROR(c->Exec(
+      "INSERT INTO lucid_index_report (manifest, state, report) VALUES ($1, $2, $3) "
+      "ON CONFLICT (manifest) DO UPDATE SET state = excluded.state, report = excluded.report",
+      {std::string_view(m), std::string_view(state), std::string_view(text)}));
+  LUCID_RETURN_IF_ERROR(c->Exec("DELETE FROM lucid_manifest_index WHERE manifest = $1", {std::string_view(m)}));
+  for (const auto& [name, source] : names) {
+    LUCID_RETURN_IF_ERROR(c->Exec(
+        "INSERT INTO lucid_manifest_index (manifest, package_name, source_name) VALUES ($1, $2, $3) "
+        "ON CONFLICT DO NOTHING",
+        {std::string_view(m), std::string_view(name), std::string_view(source)}));
+  }
+  return txn.Commit();
+}
+
+Result<std::vector<Digest>> SqlIndexerStore::DeleteManifests(const std::vector<Digest>& manifests) {
+  LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
+  Txn txn(c.get());
+  LUCID_RETURN_IF_ERROR(txn.BeginWrite());
+  std::vector<Digest> deleted;
+  std::set<std::string> layers;
+  for (const auto& d : manifests) {
+    const std::string m = d.str();
+    LUCID_ASSIGN_OR_RETURN(auto found, c->QueryInt("SELECT 1 FROM lucid_manifest WHERE hash = $1", {std::string_view(m)}));
+    if (!found) continue;
+    LUCID_RETURN_IF_ERROR(c->Query("SELECT layer FROM lucid_manifest_layer WHERE manifest = $1", {std::string_view(m)},
+                                   [&](const Row& r) {
+                                     layers.insert(r.Text(0));
+                                     return Status::Ok();
+                                   }));
+    for (const char* table : {"lucid_manifest_index", "lucid_index_report", "lucid_manifest_layer"}) {
+      LUCID_RETURN_IF_ERROR(c->Exec(std::string("DELETE FROM ") + table + " WHERE manifest = $1", {std::string_view(m)}));
+    }
+    LUCID_RETURN_IF_ERROR(c->Exec("DELETE FROM lucid_manifest WHERE hash = $1", {std::string_view(m)}));
+    deleted.push_back(d);
+  }
+  for (const auto& l : layers) {
+    LUCID_RETURN_IF_ERROR(c->Exec(
+        "DELETE FROM lucid_layer_artifact WHERE layer = $1 AND NOT EXISTS "
+        "(SELECT 1 FROM lucid_manifest_layer WHERE layer = $1)",
+        {std::string_view(l)}));
+  }
+  LUCID_RETURN_IF_ERROR(txn.Commit());
+  return deleted;
+}
+
+Result<int64_t> SqlIndexerStore::DeleteAllIndexReports() {
+  LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
+  Txn txn(c.get());
+  LUCID_RETURN_IF_ERROR(txn.BeginWrite());
+  LUCID_RETURN_IF_ERROR(c->Exec("DELETE FROM lucid_index_report"));
+  int64_t n = c->Changes();
+  LUCID_RETURN_IF_ERROR(c->Exec("DELETE FROM lucid_manifest_index"));
+  LUCID_RETURN_IF_ERROR(txn.Commit());
+  return n;
+}
+
+Result<std::vector<Digest>> SqlIndexerStore::ManifestsWithPackage(const std::string& name) {
+  LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
+  std::vector<Digest> out;
+  Status bad;
+  LUCID_RETURN_IF_ERROR(c->Query(
+      "SELECT manifest FROM lucid_manifest_index WHERE package_name = $1 "
+      "UNION SELECT manifest FROM lucid_manifest_index WHERE source_name = $1 ORDER BY 1",
+      {std::string_view(name)}, [&](const Row& r) {
+        auto d = Digest::Parse(r.Text(0));
+        if (!d.ok()) return Corrupt("stored manifest digest: " + d.status().message());
+        out.push_back(std::move(*d));
+        return Status::Ok();
+      }));
+  return out;
+}
+
+Result<std::unique_ptr<Lock>> SqlIndexerStore::TryLockKey(const std::string& key) { return b_->TryLockKey(key); }
+
+Result<std::unique_ptr<Lock>> SqlIndexerStore::LockKey(const std::string& key, std::chrono::seconds timeout) {
+  SqlBackend* b = b_.get();
+  return internal::LockWithBackoff([b, &key] { return b->TryLockKey(key); }, b->local_locks(), key, timeout);
+}
+
+// ---------------------------------------------------------------- matcher store
+
+namespace {
+
+constexpr const char* kOpColumns = "ref, updater, fingerprint, date, kind";
+
+UpdateOperation OpFromRow(const Row& r, int first = 0) {
+  UpdateOperation op;
+  op.ref = r.Text(first);
+  op.updater = r.Text(first + 1);
+  op.fingerprint = r.Text(first + 2);
+  op.date = r.Text(first + 3);
+  op.kind = r.Text(first + 4);
+  return op;
+}
+
+// Deletes operation `id`, its membership rows, and the vulnerabilities and
+// enrichments only it referenced. Runs in the caller's transaction.
+Status DeleteOperationById(SqlConn* c, int64_t id) {
+  LUCID_RETURN_IF_ERROR(c->Exec(
+      "DELETE FROM lucid_vuln WHERE id IN (SELECT a.vuln FROM lucid_uo_vuln a WHERE a.uo = $1 AND NOT EXISTS "
+      "(SELECT 1 FROM lucid_uo_vuln b WHERE b.vuln = a.vuln AND b.uo <> $1))",
+      {id}));
+  LUCID_RETURN_IF_ERROR(c->Exec(
+      "DELETE FROM lucid_enrichment WHERE id IN (SELECT a.enrichment FROM lucid_uo_enrichment a WHERE a.uo = $1 "
+      "AND NOT EXISTS (SELECT 1 FROM lucid_uo_enrichment b WHERE b.enrichment = a.enrichment AND b.uo <> $1))",
+      {id}));
+  std::optional<std::string> updater, kind;
+  LUCID_RETURN_IF_ERROR(
+      c->Query("SELECT updater, kind FROM lucid_update_operation WHERE id = $1", {id}, [&](const Row& r) {
+        updater = r.Text(0);
+        kind = r.Text(1);
+        return Status::Ok();
+      }));
+  if (!updater) return Status::Ok();
+  // Membership and the latest pointer go by ON DELETE CASCADE.
+  LUCID_RETURN_IF_ERROR(c->Exec("DELETE FROM lucid_update_operation WHERE id = $1", {id}));
+  return c->Exec(
+      "INSERT INTO lucid_latest_update_operation (updater, kind, uo) "
+      "SELECT updater, kind, max(id) FROM lucid_update_operation WHERE updater = $1 AND kind = $2 "
+      "GROUP BY updater, kind ON CONFLICT (updater, kind) DO UPDATE SET uo = excluded.uo",
+      {std::string_view(*updater), std::string_view(*kind)});
+}
+
+class SqlUpdateWriter final : public UpdateWriter {
+ public:
+  SqlUpdateWriter(SqlBackend* b, ConnPtr c, std::string updater, std::string fingerprint, std::string kind)
+      : b_(b), c_(std::move(c)), txn_(c_.get()) {
+    op_.ref = internal::NewUuidV4();
+    op_.updater = std::move(updater);
+    op_.fingerprint = std::move(fingerprint);
+    op_.kind = std::move(kind);
+  }
+  ~SqlUpdateWriter() override { Abort(); }
+
+  Status Add(const Vulnerability& v) override {
+    LUCID_RETURN_IF_ERROR(Usable());
+    vulns_.push_back(internal::MakeVulnRow(v, op_.updater));
+    if (vulns_.size() >= kBatch) return Flush();
+    return Status::Ok();
+  }
+
+  Status AddEnrichment(const std::vector<std::string>& tags, const std::string& json) override {
+    LUCID_RETURN_IF_ERROR(Usable());
+    enrichments_.push_back(internal::MakeEnrichmentRow(op_.updater, tags, json));
+    if (enrichments_.size() >= kBatch) return Flush();
+    return Status::Ok();
+  }
+
+  Result<UpdateOperation> Commit() override {
+    LUCID_RETURN_IF_ERROR(Usable());
+    Status s = Flush();
+    if (s.ok()) s = CommitLocked();
+    done_ = true;
+    if (!s.ok()) {
+      Release();
+      return s;
+    }
+    Release();
+    return op_;
+  }
+
+  void Abort() override {
+    done_ = true;
+    Release();
+  }
+
+ private:
+  static constexpr size_t kBatch = 1000;
+
+  Status Usable() {
+    if (done_) return Internal("update writer already committed or aborted");
+    return error_;
+  }
+
+  // The transaction starts with the first batch, so that an update that is
+  // still parsing does not hold the database's write lock.
+  Status Begin() {
+    if (uo_ >= 0) return Status::Ok();
+    LUCID_RETURN_IF_ERROR(txn_.BeginWrite());
+    LUCID_ASSIGN_OR_RETURN(auto id, c_->QueryInt("INSERT INTO lucid_update_operation "
+                                                 "(ref, updater, fingerprint, date, kind) "
+                                                 "VALUES ($1, $2, $3, '', $4) RETURNING id",
+                                                 {std::string_view(op_.ref), std::string_view(op_.updater),
+                                                  std::string_view(op_.fingerprint), std::string_view(op_.kind)}));
+    if (!id) return Internal("no id for new update operation");
+    uo_ = *id;
+    return Status::Ok();
+  }
+
+  Status Flush() {
+    Status s = Begin();
+    if (s.ok() && !vulns_.empty()) s = b_->InsertVulns(c_.get(), uo_, vulns_);
+    if (s.ok() && !enrichments_.empty()) s = b_->InsertEnrichments(c_.get(), uo_, op_.updater, enrichments_);
+    vulns_.clear();
+    enrichments_.clear();
+    if (!s.ok()) error_ = s;
+    return s;
+  }
+
+  Status CommitLocked() {
+    op_.date = internal::NowRfc3339();
+    LUCID_RETURN_IF_ERROR(c_->Exec("UPDATE lucid_update_operation SET date = $1 WHERE id = $2",
+                                   {std::string_view(op_.date), uo_}));
+    LUCID_RETURN_IF_ERROR(c_->Exec(
+        "INSERT INTO lucid_latest_update_operation (updater, kind, uo) VALUES ($1, $2, $3) "
+        "ON CONFLICT (updater, kind) DO UPDATE SET uo = excluded.uo",
+        {std::string_view(op_.updater), std::string_view(op_.kind), uo_}));
+    return txn_.Commit();
+  }
+
+  void Release() {
+    if (!c_) return;
+    txn_.Rollback();
+    c_.reset();
+  }
+
+  SqlBackend* b_;
+  ConnPtr c_;
+  Txn txn_;
+  UpdateOperation op_;
+  int64_t uo_ = -1;
+  bool done_ = false;
+  Status error_;
+  std::vector<VulnRow> vulns_;
+  std::vector<EnrichmentRow> enrichments_;
+};
+
+}  // namespace
+
+Result<bool> SqlMatcherStore::HasVulnerabilities() {
+  LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
+  LUCID_ASSIGN_OR_RETURN(auto one, c->QueryInt("SELECT 1 FROM lucid_vuln LIMIT 1"));
+  return one.has_value();
+}
+
+Result<std::vector<std::vector<Vulnerability>>> SqlMatcherStore::GetCandidates(const std::vector<VulnQuery>& queries) {
+  LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
+  Txn txn(c.get());
+  LUCID_RETURN_IF_ERROR(txn.BeginRead());
+  LUCID_ASSIGN_OR_RETURN(auto out, b_->GetCandidates(c.get(), queries));
+  LUCID_RETURN_IF_ERROR(txn.Commit());
+  return out;
+}
+
+Result<std::optional<UpdateOperation>> SqlMatcherStore::LatestUpdateOperation(const std::string& updater) {
+  LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
+  std::optional<UpdateOperation> out;
+  LUCID_RETURN_IF_ERROR(c->Query(std::string("SELECT ") + kOpColumns +
+                                     " FROM lucid_update_operation WHERE updater = $1 ORDER BY id DESC LIMIT 1",
+                                 {std::string_view(updater)}, [&](const Row& r) {
+                                   out = OpFromRow(r);
+                                   return Status::Ok();
+                                 }));
+  return out;
+}
+
+Result<std::unique_ptr<UpdateWriter>> SqlMatcherStore::BeginUpdate(const std::string& updater,
+                                                                  const std::string& fingerprint,
+                                                                  const std::string& kind) {
+  if (updater.empty()) return InvalidArgument("update operation without updater name");
+  if (kind != "vulnerability" && kind != "enrichment") return InvalidArgument("unknown update kind \"" + kind + "\"");
+  LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
+  return std::unique_ptr<UpdateWriter>(new SqlUpdateWriter(b_.get(), std::move(c), updater, fingerprint, kind));
+}
+
+Result<std::map<std::string, std::vector<UpdateOperation>>> SqlMatcherStore::GetUpdateOperations(
+    const std::string& kind) {
+  LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
+  std::map<std::string, std::vector<UpdateOperation>> out;
+  // The date is empty only while an operation is being written (never visible
+  // outside its transaction); the filter is a belt-and-braces guard.
+  std::string sql = std::string("SELECT ") + kOpColumns + " FROM lucid_update_operation WHERE date <> ''";
+  Params p;
+  if (!kind.empty()) {
+    sql += " AND kind = $1";
+    p.emplace_back(std::string_view(kind));
+  }
+  sql += " ORDER BY updater, id DESC";
+  LUCID_RETURN_IF_ERROR(c->Query(sql, p, [&](const Row& r) {
+    auto op = OpFromRow(r);
+    out[op.updater].push_back(std::move(op));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<UpdateDiff> SqlMatcherStore::GetUpdateDiff(const std::string& prev_ref, const std::string& cur_ref) {
+  LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
+  Txn txn(c.get());
+  LUCID_RETURN_IF_ERROR(txn.BeginRead());
+  auto find = [&](const std::string& ref, UpdateOperation* op) -> Result<int64_t> {
+    int64_t id = -1;
+    LUCID_RETURN_IF_ERROR(c->Query(std::string("SELECT id, ") + kOpColumns +
+                                       " FROM lucid_update_operation WHERE ref = $1",
+                                   {std::string_view(ref)}, [&](const Row& r) {
+                                     id = r.Int(0);
+                                     *op = OpFromRow(r, 1);
+                                     return Status::Ok();
+                                   }));
+    if (id < 0) return NotFound("update operation " + ref + " not found");
+    return id;
+  };
+  UpdateDiff diff;
+  LUCID_ASSIGN_OR_RETURN(int64_t cur, find(cur_ref, &diff.cur));
+  int64_t prev = -1;
+  if (!prev_ref.empty()) {
+    LUCID_ASSIGN_OR_RETURN(prev, find(prev_ref, &diff.prev));
+  }
+  auto collect = [&](int64_t in, int64_t not_in, std::vector<Vulnerability>* out) -> Status {
+    return c->Query(
+        "SELECT v.id, v.json FROM lucid_uo_vuln a JOIN lucid_vuln v ON v.id = a.vuln WHERE a.uo = $1 AND NOT EXISTS "
+        "(SELECT 1 FROM lucid_uo_vuln b WHERE b.uo = $2 AND b.vuln = a.vuln) ORDER BY v.id",
+        {in, not_in}, [&](const Row& r) {
+          LUCID_ASSIGN_OR_RETURN(auto v, internal::DecodeStoredVuln(r.Text(1), r.Int(0)));
+          out->push_back(std::move(v));
+          return Status::Ok();
+        });
+  };
+  LUCID_RETURN_IF_ERROR(collect(cur, prev, &diff.added));
+  if (prev >= 0) LUCID_RETURN_IF_ERROR(collect(prev, cur, &diff.removed));
+  LUCID_RETURN_IF_ERROR(txn.Commit());
+  return diff;
+}
+
+Status SqlMatcherStore::DeleteUpdateOperation(const std::string& ref) {
+  LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
+  Txn txn(c.get());
+  LUCID_RETURN_IF_ERROR(txn.BeginWrite());
+  LUCID_ASSIGN_OR_RETURN(auto id, c->QueryInt("SELECT id FROM lucid_update_operation WHERE ref = $1",
+                                              {std::string_view(ref)}));
+  if (!id) return NotFound("update operation " + ref + " not found");
+  LUCID_RETURN_IF_ERROR(DeleteOperationById(c.get(), *id));
+  return txn.Commit();
+}
+
+Result<int64_t> SqlMatcherStore::GarbageCollect(int retention) {
+  // Never delete an updater's newest operation: matching depends on it.
+  const int64_t keep = std::max(retention, 1);
+  // Bounded per call, like Clair, so one GC run cannot stall for long.
+  constexpr int64_t kMaxPerRun = 50;
+  LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
+  std::vector<int64_t> victims;
+  LUCID_RETURN_IF_ERROR(c->Query(
+      "SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY updater ORDER BY id DESC) AS rn "
+      "FROM lucid_update_operation) t WHERE rn > $1 ORDER BY id LIMIT $2",
+      {keep, kMaxPerRun}, [&](const Row& r) {
+        victims.push_back(r.Int(0));
+        return Status::Ok();
+      }));
+  int64_t removed = 0;
+  // One short transaction per operation keeps writers' waits short; readers
+  // are never blocked (WAL / MVCC).
+  for (int64_t id : victims) {
+    Txn txn(c.get());
+    LUCID_RETURN_IF_ERROR(txn.BeginWrite());
+    LUCID_RETURN_IF_ERROR(DeleteOperationById(c.get(), id));
+    LUCID_RETURN_IF_ERROR(txn.Commit());
+    ++removed;
+  }
+  return removed;
+}
+
+Result<std::map<std::string, std::vector<std::string>>> SqlMatcherStore::GetEnrichments(
+    const std::string& updater, const std::vector<std::string>& tags) {
+  LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
+  Txn txn(c.get());
+  LUCID_RETURN_IF_ERROR(txn.BeginRead());
+  std::map<std::string, std::vector<std::string>> out;
+  LUCID_ASSIGN_OR_RETURN(auto uo, c->QueryInt("SELECT uo FROM lucid_latest_update_operation "
+                                              "WHERE updater = $1 AND kind = 'enrichment'",
+                                              {std::string_view(updater)}));
+  if (!uo) return out;
+  std::set<std::string> seen;
+  for (const auto& tag : tags) {
+    if (!seen.insert(tag).second) continue;
+    LUCID_RETURN_IF_ERROR(c->Query(
+        "SELECT e.json FROM lucid_enrichment_tag t JOIN lucid_uo_enrichment ue ON ue.enrichment = t.enrichment "
+        "JOIN lucid_enrichment e ON e.id = t.enrichment WHERE t.tag = $1 AND ue.uo = $2 ORDER BY e.id",
+        {std::string_view(tag), *uo}, [&](const Row& r) {
+          out[tag].push_back(r.Text(0));
+          return Status::Ok();
+        }));
+  }
+  LUCID_RETURN_IF_ERROR(txn.Commit());
+  return out;
+}
+
+Result<StoreStats> SqlMatcherStore::Stats() {
+  LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
+  StoreStats st;
+  st.backend = b_->name();
+  for (const char* t : {"lucid_update_operation", "lucid_vuln", "lucid_uo_vuln", "lucid_enrichment",
+                        "lucid_uo_enrichment"}) {
+    LUCID_ASSIGN_OR_RETURN(auto n, c->QueryInt(std::string("SELECT count(*) FROM ") + t));
+    st.counts[std::string(t).substr(6)] = n.value_or(0);
+  }
+  LUCID_ASSIGN_OR_RETURN(st.size_bytes, b_->SizeBytes(c.get()));
+  LUCID_ASSIGN_OR_RETURN(st.schema_version, SchemaVersion(*b_, c.get(), migrations_));
+  return st;
+}
+
+}  // namespace lucid::store

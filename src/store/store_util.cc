@@ -1,0 +1,183 @@
+#include "store/store_util.h"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+
+#include "base/hash.h"
+#include "core/clair_json.h"
+
+namespace lucid::store::internal {
+
+uint64_t Fnv1a64(std::string_view s) {
+  uint64_t h = 14695981039346656037ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+std::string NewUuidV4() {
+  unsigned char b[16];
+  if (RAND_bytes(b, sizeof b) != 1) {
+    // RAND_bytes only fails when the kernel RNG is unavailable; fall back to
+    // a time/address mix rather than aborting an update.
+    uint64_t t = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    for (int i = 0; i < 16; ++i) b[i] = static_cast<unsigned char>((t >> ((i % 8) * 8)) ^ (i * 131));
+  }
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+  char out[37];
+  std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  return out;
+}
+
+std::string NowRfc3339() {
+  auto now = std::chrono::system_clock::now();
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(us / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(us % 1000000));
+  return buf;
+}
+
+VulnRow MakeVulnRow(const Vulnerability& in, const std::string& updater) {
+  Vulnerability v = in;
+  v.id.clear();  // document-local; must not influence the content hash
+  if (v.updater.empty()) v.updater = updater;
+  VulnRow row;
+  row.json = json::Serialize(json::EncodeVulnerability(v));
+  row.hash = Sha256Hex(row.json);
+  const Package* p = v.package ? &*v.package : nullptr;
+  const Distribution* d = v.distribution ? &*v.distribution : nullptr;
+  const Repository* r = v.repository ? &*v.repository : nullptr;
+  row.cols = {v.updater,
+              v.name,
+              p ? p->name : "",
+              p ? std::string(PackageKindName(p->kind)) : "",
+              p ? p->module : "",
+              d ? d->did : "",
+              d ? d->name : "",
+              d ? d->version : "",
+              d ? d->version_id : "",
+              d ? d->version_code_name : "",
+              d ? d->pretty_name : "",
+              r ? r->name : "",
+              r ? r->key : ""};
+  return row;
+}
+
+Result<Vulnerability> DecodeStoredVuln(std::string_view text, int64_t id) {
+  auto v = json::Parse(text);
+  if (!v.ok()) return Corrupt("stored vulnerability " + std::to_string(id) + ": " + v.status().message());
+  auto vuln = json::DecodeVulnerability(*v);
+  if (!vuln.ok()) return Corrupt("stored vulnerability " + std::to_string(id) + ": " + vuln.status().message());
+  vuln->id = std::to_string(id);
+  return vuln;
+}
+
+EnrichmentRow MakeEnrichmentRow(const std::string& updater, const std::vector<std::string>& tags,
+                                const std::string& json_text) {
+  EnrichmentRow e;
+  e.tags = tags;
+  std::sort(e.tags.begin(), e.tags.end());
+  e.tags.erase(std::unique(e.tags.begin(), e.tags.end()), e.tags.end());
+  boost::json::array a;
+  for (const auto& t : e.tags) a.emplace_back(t);
+  e.tags_json = json::Serialize(a);
+  e.json = json_text;
+  Hasher h(HashAlgorithm::kSha256);
+  // Length-prefixed parts so that distinct (updater, tags, json) never collide by concatenation.
+  for (const std::string* part : std::initializer_list<const std::string*>{&updater, &e.tags_json, &e.json}) {
+    h.Update(std::to_string(part->size()) + ":");
+    h.Update(*part);
+  }
+  e.hash = h.FinishHex();
+  return e;
+}
+
+std::string_view ConstraintColumn(matcher::Constraint c) {
+  using matcher::Constraint;
+  switch (c) {
+    case Constraint::kDistributionDid: return "dist_did";
+    case Constraint::kDistributionName: return "dist_name";
+    case Constraint::kDistributionVersion: return "dist_version";
+    case Constraint::kDistributionVersionId: return "dist_version_id";
+    case Constraint::kDistributionVersionCodeName: return "dist_version_code_name";
+    case Constraint::kDistributionPrettyName: return "dist_pretty_name";
+    case Constraint::kRepositoryName: return "repo_name";
+    case Constraint::kRepositoryKey: return "repo_key";
+    case Constraint::kPackageModule: return "package_module";
+  }
+  return "package_module";
+}
+
+std::string ConstraintValue(const matcher::IndexRecord& r, matcher::Constraint c) {
+  using matcher::Constraint;
+  const Distribution* d = r.distribution;
+  const Repository* repo = r.repository;
+  switch (c) {
+    case Constraint::kDistributionDid: return d ? d->did : "";
+    case Constraint::kDistributionName: return d ? d->name : "";
+    case Constraint::kDistributionVersion: return d ? d->version : "";
+    case Constraint::kDistributionVersionId: return d ? d->version_id : "";
+    case Constraint::kDistributionVersionCodeName: return d ? d->version_code_name : "";
+    case Constraint::kDistributionPrettyName: return d ? d->pretty_name : "";
+    case Constraint::kRepositoryName: return repo ? repo->name : "";
+    case Constraint::kRepositoryKey: return repo ? repo->key : "";
+    case Constraint::kPackageModule: return r.package ? r.package->module : "";
+  }
+  return "";
+}
+
+bool LocalLockTable::TryAcquire(const std::string& key) {
+  std::lock_guard<std::mutex> l(mu_);
+  return held_.insert(key).second;
+}
+
+void LocalLockTable::Release(const std::string& key) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    held_.erase(key);
+    ++gen_;
+  }
+  cv_.notify_all();
+}
+
+uint64_t LocalLockTable::Generation() {
+  std::lock_guard<std::mutex> l(mu_);
+  return gen_;
+}
+
+void LocalLockTable::Wait(uint64_t gen, std::chrono::milliseconds d) {
+  std::unique_lock<std::mutex> l(mu_);
+  cv_.wait_for(l, d, [&] { return gen_ != gen; });
+}
+
+Result<std::unique_ptr<Lock>> LockWithBackoff(const std::function<Result<std::unique_ptr<Lock>>()>& try_lock,
+                                              LocalLockTable* local, const std::string& key,
+                                              std::chrono::seconds timeout) {
+  using namespace std::chrono;
+  auto deadline = steady_clock::now() + timeout;
+  milliseconds backoff(500);
+  while (true) {
+    uint64_t gen = local->Generation();
+    LUCID_ASSIGN_OR_RETURN(auto lock, try_lock());
+    if (lock) return lock;
+    auto now = steady_clock::now();
+    if (now >= deadline) return DeadlineExceeded("timed out waiting for lock " + key);
+    auto left = duration_cast<milliseconds>(deadline - now);
+    // A local release wakes us early; a remote holder is polled on the backoff.
+    local->Wait(gen, std::min(backoff, left));
+    backoff = std::min(backoff * 2, milliseconds(10000));
+  }
+}
+
+}  // namespace lucid::store::internal

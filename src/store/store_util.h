@@ -1,0 +1,89 @@
+// Helpers shared by the SQLite and PostgreSQL stores: lock keys, refs,
+// timestamps, the queryable columns of a vulnerability, and the in-process
+// half of the lock implementation.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "core/model.h"
+#include "matcher/matcher.h"
+#include "store/store.h"
+
+namespace lucid::store::internal {
+
+// 64-bit FNV-1a, as Clair derives advisory lock ids from key strings.
+uint64_t Fnv1a64(std::string_view s);
+inline int64_t AdvisoryLockId(std::string_view key) { return static_cast<int64_t>(Fnv1a64(key)); }
+
+std::string NewUuidV4();
+// Current time, RFC 3339 UTC with microseconds ("2026-01-02T03:04:05.123456Z").
+std::string NowRfc3339();
+
+// The stored form of a vulnerability: content hash, canonical JSON and the
+// columns GetCandidates filters on. Order of `cols` is kVulnColumns.
+inline constexpr std::string_view kVulnColumns[] = {
+    "updater",      "name",          "package_name",   "package_kind",     "package_module",
+    "dist_did",     "dist_name",     "dist_version",   "dist_version_id",  "dist_version_code_name",
+    "dist_pretty_name", "repo_name", "repo_key"};
+inline constexpr size_t kNumVulnColumns = std::size(kVulnColumns);
+struct VulnRow {
+  std::string hash;
+  std::string json;
+  std::vector<std::string> cols;  // kNumVulnColumns values
+};
+// `updater` fills Vulnerability::updater when the record has none.
+VulnRow MakeVulnRow(const Vulnerability& v, const std::string& updater);
+// Decodes a stored vulnerability; its id becomes the row id.
+Result<Vulnerability> DecodeStoredVuln(std::string_view json, int64_t id);
+
+struct EnrichmentRow {
+  std::string hash;
+  std::vector<std::string> tags;
+  std::string tags_json;
+  std::string json;
+};
+EnrichmentRow MakeEnrichmentRow(const std::string& updater, const std::vector<std::string>& tags,
+                                const std::string& json);
+
+// Column a constraint compares, and the record's value for it ("" when the
+// record has no distribution / repository).
+std::string_view ConstraintColumn(matcher::Constraint c);
+std::string ConstraintValue(const matcher::IndexRecord& r, matcher::Constraint c);
+
+// Exclusive ownership of keys among the threads of one process. The
+// cross-process half (fcntl record locks / advisory locks) is layered on top
+// by each backend; this table makes sure one process never asks twice.
+class LocalLockTable {
+ public:
+  bool TryAcquire(const std::string& key);
+  void Release(const std::string& key);
+  // Bumped on every release, so a waiter cannot miss one that happens
+  // between its failed attempt and its wait.
+  uint64_t Generation();
+  // Sleeps until a release after `gen` or until `d` passes.
+  void Wait(uint64_t gen, std::chrono::milliseconds d);
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::set<std::string> held_;
+  uint64_t gen_ = 0;
+};
+
+// LockKey on top of a TryLockKey: retries with backoff 0.5 s doubling to
+// 10 s (woken early by local releases) until `timeout`.
+Result<std::unique_ptr<Lock>> LockWithBackoff(const std::function<Result<std::unique_ptr<Lock>>()>& try_lock,
+                                              LocalLockTable* local, const std::string& key,
+                                              std::chrono::seconds timeout);
+
+}  // namespace lucid::store::internal
