@@ -69,6 +69,15 @@ int RunScan(const ScanOptions& o) {
   auto report = c->indexer->IndexWith(manifest, fetcher, nullptr);
   if (!report.ok()) {
     int code = report.status().code() == StatusCode::kInternal ? kExitError : kExitImage;
+    // The stored failed report says per layer why (unsupported compression, too large, ...).
+    auto failed = c->indexer->GetIndexReport(manifest.hash);
+    if (failed.ok() && *failed && !(*failed)->notes.empty()) {
+      if (o.format == "json") {
+        std::cout << RenderFailureJson(**failed, o.image);
+      } else {
+        std::cerr << RenderNotes((*failed)->notes);
+      }
+    }
     return Fail(o.image, report.status(), code);
   }
 
@@ -90,10 +99,5 @@ int RunScan(const ScanOptions& o) {
   return kExitOk;
 }
 
-int RunServe(const ServeOptions& o) {
-  (void)o;
-  std::cerr << "lucid: the server mode is not built yet\n";
-  return kExitError;
-}
 
 }  // namespace lucid::cli

@@ -31,6 +31,27 @@ struct UpdateOptions {
 };
 int RunUpdate(const UpdateOptions& o);
 
+struct ExportOptions {
+  std::string config_path;
+  std::string out;  // "" or "-" = stdout
+  bool strict = false;
+  bool gzip = false;
+  bool zstd = false;
+};
+int RunExportUpdaters(const ExportOptions& o);
+
+struct ImportOptions {
+  std::string config_path;
+  std::string in;  // file, "-" or http(s) URL
+};
+int RunImportUpdaters(const ImportOptions& o);
+
+struct UpdatersListOptions {
+  std::string config_path;
+  bool resolve = false;
+};
+int RunUpdatersList(const UpdatersListOptions& o);
+
 int RunCheckConfig(const std::vector<std::string>& files, const std::string& out_format);
 
 struct ServeOptions {
@@ -38,5 +59,15 @@ struct ServeOptions {
   std::string mode;
 };
 int RunServe(const ServeOptions& o);
+
+struct DoctorOptions {
+  std::string config_path;       // else $CLAIR_CONF, else built-in defaults
+  std::string quay_config_path;  // Quay's config.yaml, to cross-check PSK and endpoint
+  std::string mode = "combo";
+  std::string format = "text";
+  bool strict = false;           // warnings fail too
+  int timeout = 0;               // seconds per network check (0 = default 10)
+};
+int RunDoctor(const DoctorOptions& o);
 
 }  // namespace lucid::cli

@@ -53,6 +53,29 @@ int Main(int argc, char** argv) {
   auto* update_cmd = app.add_subcommand("update", "run the configured updaters once into the database");
   update_cmd->add_option("--config,-c", update.config_path, "configuration file (Clair's format)");
 
+  ExportOptions export_opts;
+  auto* export_cmd = app.add_subcommand("export-updaters", "run the updaters without a database and write an airgap bundle");
+  export_cmd->add_option("--config,-c", export_opts.config_path, "configuration file (Clair's format)");
+  export_cmd->add_flag("--strict", export_opts.strict, "exit non-zero when an updater fails");
+  export_cmd->add_flag("--gzip,-g", export_opts.gzip, "gzip-compress the bundle (default: by OUT suffix .gz)");
+  export_cmd->add_flag("--zstd,-z", export_opts.zstd, "zstd-compress the bundle (default: by OUT suffix .zst)");
+  export_cmd->add_option("out", export_opts.out, "bundle file (default: stdout)");
+
+  ImportOptions import_opts;
+  auto* import_cmd = app.add_subcommand("import-updaters", "load an airgap bundle into the database");
+  import_cmd->add_option("--config,-c", import_opts.config_path, "configuration file (Clair's format)");
+  bool import_gzip = false, import_zstd = false;
+  import_cmd->add_flag("--gzip,-g", import_gzip, "accepted for clairctl compatibility; compression is detected from the data");
+  import_cmd->add_flag("--zstd,-z", import_zstd, "accepted for clairctl compatibility; compression is detected from the data");
+  import_cmd->add_option("in", import_opts.in, "bundle: file, '-' for stdin, or http(s) URL")->required();
+
+  UpdatersListOptions updaters_list;
+  auto* updaters_cmd = app.add_subcommand("updaters", "inspect the configured updaters");
+  updaters_cmd->require_subcommand(1);
+  auto* updaters_list_cmd = updaters_cmd->add_subcommand("list", "print every updater and the URLs it will contact");
+  updaters_list_cmd->add_option("--config,-c", updaters_list.config_path, "configuration file (Clair's format)");
+  updaters_list_cmd->add_flag("--resolve", updaters_list.resolve, "run discovery (e.g. osv's ecosystems.txt) for exact URLs");
+
   std::vector<std::string> check_files;
   std::string check_out = "json";
   auto* check_cmd = app.add_subcommand("check-config", "load configuration files as the server would and report problems");
@@ -64,6 +87,15 @@ int Main(int argc, char** argv) {
   serve_cmd->add_option("--conf,--config,-c", serve.config_path, "configuration file (env CLAIR_CONF)");
   serve_cmd->add_option("--mode,-m", serve.mode, "combo|indexer|matcher|notifier (env CLAIR_MODE)");
 
+  DoctorOptions doctor_opts;
+  auto* doctor_cmd = app.add_subcommand("doctor", "check the configuration, databases, updater sources, PSK, clock and memory");
+  doctor_cmd->add_option("--config,-c", doctor_opts.config_path, "configuration file (env CLAIR_CONF)");
+  doctor_cmd->add_option("--quay-config", doctor_opts.quay_config_path, "Quay's config.yaml: check PSK and endpoint agree");
+  doctor_cmd->add_option("--mode,-m", doctor_opts.mode, "combo|indexer|matcher (which services to check)");
+  doctor_cmd->add_option("--format,-f", doctor_opts.format, "text | json")->check(CLI::IsMember({"text", "json"}));
+  doctor_cmd->add_flag("--strict", doctor_opts.strict, "exit 1 on warnings too");
+  doctor_cmd->add_option("--timeout", doctor_opts.timeout, "seconds per network check (default 10)");
+
   try {
     auto args = NormalizeArgs(argc, argv);
     app.parse(args);
@@ -73,8 +105,12 @@ int Main(int argc, char** argv) {
 
   if (*scan_cmd) return RunScan(scan);
   if (*update_cmd) return RunUpdate(update);
+  if (*export_cmd) return RunExportUpdaters(export_opts);
+  if (*import_cmd) return RunImportUpdaters(import_opts);
+  if (*updaters_list_cmd) return RunUpdatersList(updaters_list);
   if (*check_cmd) return RunCheckConfig(check_files, check_out);
   if (*serve_cmd) return RunServe(serve);
+  if (*doctor_cmd) return RunDoctor(doctor_opts);
   if (!serve_top.config_path.empty() || !serve_top.mode.empty() || std::getenv("CLAIR_MODE") != nullptr) {
     return RunServe(serve_top);
   }

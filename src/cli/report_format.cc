@@ -92,16 +92,36 @@ std::string RenderTable(const VulnerabilityReport& r, const std::string& image) 
     out += ")";
   }
   out += "\n";
-  if (!r.notes.empty()) {
-    out += "  notes:\n";
-    for (const auto& n : r.notes) {
-      out += "    - [" + n.code + "] " + n.message;
-      if (!n.path.empty()) out += " (" + n.path + ")";
-      if (!n.layer.empty()) out += " in layer " + Shorten(n.layer);
-      out += "\n";
-    }
+  out += RenderNotes(r.notes);
+  return out;
+}
+
+std::string RenderNotes(const std::vector<ScanNote>& notes) {
+  if (notes.empty()) return "";
+  std::string out = "  notes:\n";
+  for (const auto& n : notes) {
+    out += "    - [" + n.code + "] " + n.message;
+    if (!n.path.empty()) out += " (" + n.path + ")";
+    if (!n.layer.empty()) out += " in layer " + Shorten(n.layer);
+    out += "\n";
   }
   return out;
+}
+
+std::string RenderFailureJson(const IndexReport& failed, const std::string& image) {
+  boost::json::object o;
+  o["image"] = image;
+  o["manifest_hash"] = failed.manifest_hash.str();
+  o["state"] = std::string(IndexStateName(failed.state));
+  o["success"] = false;
+  o["err"] = failed.err;
+  boost::json::array notes;
+  for (const auto& n : failed.notes) {
+    notes.push_back(boost::json::object{{"layer", n.layer}, {"scanner", n.scanner}, {"code", n.code},
+                                        {"message", n.message}, {"path", n.path}});
+  }
+  o["notes"] = std::move(notes);
+  return json::Pretty(o);
 }
 
 std::string RenderLucidJson(const VulnerabilityReport& r, const std::string& image) {

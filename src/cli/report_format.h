@@ -15,4 +15,9 @@ std::string RenderTable(const VulnerabilityReport& report, const std::string& im
 std::string RenderLucidJson(const VulnerabilityReport& report, const std::string& image);
 std::string RenderClairJson(const VulnerabilityReport& report);
 
+// A failed index (the stored report's err and per-layer notes): Lucid JSON
+// with "success": false, or note lines for the table's stderr message.
+std::string RenderFailureJson(const IndexReport& failed, const std::string& image);
+std::string RenderNotes(const std::vector<ScanNote>& notes);
+
 }  // namespace lucid::cli

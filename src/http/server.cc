@@ -1,12 +1,11 @@
 // The Beast/Asio transport of server.h. Each connection is a coroutine on
-// its own strand; handlers run on a worker pool while the connection
-// coroutine watches the socket so that a client hang-up cancels the work.
+// its own strand; handlers run on a worker pool while a wait on the socket
+// watches for a client hang-up, which cancels the work.
 #include "http/server.h"
 
 #include <sys/socket.h>
 
 #include <boost/asio.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -29,7 +28,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
-using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -82,7 +80,7 @@ Result<tcp::endpoint> ResolveListen(const std::string& addr) {
 }
 
 // Per-connection state shared with Stop() (which closes idle connections).
-struct Connection {
+struct Connection : std::enable_shared_from_this<Connection> {
   explicit Connection(tcp::socket s) : stream(std::move(s)) {}
   beast::tcp_stream stream;
   bool busy = false;  // strand-confined
@@ -159,7 +157,6 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<void> Session(std::shared_ptr<Connection> conn, uint64_t id, bool api_listener);
   asio::awaitable<Response> HandleApi(Connection& conn, const Request& req, bool* client_gone);
   Response HandleIntrospection(const Request& req);
-  asio::awaitable<void> WatchDisconnect(tcp::socket& sock, services::CancelFlag cancel);
 };
 
 Status Server::Impl::Start() {
@@ -331,23 +328,6 @@ asio::awaitable<void> Server::Impl::Listen(tcp::acceptor& acc, bool api_listener
   }
 }
 
-asio::awaitable<void> Server::Impl::WatchDisconnect(tcp::socket& sock, services::CancelFlag cancel) {
-  auto [ec] = co_await sock.async_wait(tcp::socket::wait_read, kTuple);
-  if (ec == asio::error::operation_aborted) co_return;
-  if (!ec) {
-    char c;
-    ssize_t n = ::recv(sock.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) {
-      // A pipelined request, not a hang-up: nothing left to watch. Park
-      // until the handler finishes and the group cancels us.
-      asio::steady_timer park(co_await asio::this_coro::executor, std::chrono::hours(24 * 365));
-      co_await park.async_wait(kTuple);
-      co_return;
-    }
-  }
-  cancel->store(true);
-}
-
 Response Server::Impl::HandleIntrospection(const Request& req) {
   Response r;
   if (req.path == "/healthz") {
@@ -417,26 +397,55 @@ asio::awaitable<Response> Server::Impl::HandleApi(Connection& conn, const Reques
       std::lock_guard<std::mutex> l(mu);
       running.insert(cancel);
     }
-    auto job = asio::co_spawn(
-        *pool,
-        [this, &route, &req, cancel]() -> asio::awaitable<Response> {
-          try {
-            co_return api.Handle(route, req, cancel);
-          } catch (const std::exception& e) {
-            co_return Api::Error(500, std::string("internal error: ") + e.what());
-          }
-        },
-        asio::use_awaitable);
-    auto outcome = co_await (std::move(job) || WatchDisconnect(conn.stream.socket(), cancel));
+    // The handler runs on the worker pool; completion is posted back to this
+    // connection's strand and wakes us through `wake`. Meanwhile a one-shot
+    // wait on the socket notices a client hang-up and raises the cancel flag.
+    struct Job {
+      explicit Job(const asio::any_io_executor& ex) : wake(ex, std::chrono::steady_clock::time_point::max()) {}
+      asio::steady_timer wake;
+      Response res;
+      bool done = false;
+      std::atomic<bool> client_gone{false};
+    };
+    auto job = std::make_shared<Job>(conn.stream.get_executor());
+    auto strand = conn.stream.get_executor();
+    auto conn_ref = conn.shared_from_this();
+    conn.stream.socket().async_wait(tcp::socket::wait_read, [conn_ref, job, cancel](boost::system::error_code ec) {
+      if (ec == asio::error::operation_aborted || job->done) return;
+      if (!ec) {
+        char c;
+        ssize_t n = ::recv(conn_ref->stream.socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        // Readable with data = a pipelined request, not a hang-up.
+        if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) return;
+      }
+      job->client_gone = true;
+      cancel->store(true);
+    });
+    asio::post(*pool, [this, &route, &req, cancel, job, strand] {
+      Response r;
+      try {
+        r = api.Handle(route, req, cancel);
+      } catch (const std::exception& e) {
+        r = Api::Error(500, std::string("internal error: ") + e.what());
+      }
+      asio::post(strand, [job, r = std::move(r)]() mutable {
+        job->res = std::move(r);
+        job->done = true;
+        job->wake.cancel();
+      });
+    });
+    while (!job->done) co_await job->wake.async_wait(kTuple);
+    boost::system::error_code ig;
+    conn.stream.socket().cancel(ig);  // drop the hang-up watch
     {
       std::lock_guard<std::mutex> l(mu);
       running.erase(cancel);
     }
-    if (outcome.index() == 0) {
-      res = std::move(std::get<0>(outcome));
-    } else {
+    if (job->client_gone) {
       *client_gone = true;
       res.status = 499;
+    } else {
+      res = std::move(job->res);
     }
   }
   if (gate_held) gate_active.fetch_sub(1);

@@ -5,6 +5,7 @@
 #include <set>
 #include <tuple>
 
+#include "indexer/os_release_scanner.h"
 #include "layer/whiteout.h"
 
 namespace lucid::indexer {
@@ -24,6 +25,53 @@ std::string GroupPath(const Package& p) {
   return colon == std::string::npos ? p.package_db : p.package_db.substr(colon + 1);
 }
 
+bool HasNote(const IndexReport& r, const std::string& layer, std::initializer_list<std::string_view> codes) {
+  for (const auto& n : r.notes) {
+    if (n.layer != layer) continue;
+    for (auto c : codes) {
+      if (n.code == c) return true;
+    }
+  }
+  return false;
+}
+
+// Why no distribution was found, per layer: an os-release naming a
+// distribution no scanner supports, or no os-release at all under packages.
+void ExplainMissingDistribution(const std::vector<LayerResults>& layers, const std::vector<const Distribution*>& observed,
+                                const std::vector<std::string>& observed_path, IndexReport* report) {
+  if (!report->distributions.empty()) return;
+  // The os-release in effect is the one of the newest layer that has one.
+  for (size_t k = layers.size(); k-- > 0;) {
+    if (observed[k] == nullptr) continue;
+    const std::string layer = layers[k].layer.str();
+    if (HasNote(*report, layer, {"unsupported-distribution", "bad-os-release"})) return;
+    const Distribution& d = *observed[k];
+    std::string id = d.did.empty() ? "unknown" : d.did;
+    std::string label = !d.name.empty() ? d.name : d.pretty_name;
+    std::string version = d.version_id.empty() ? "" : " " + d.version_id;
+    report->notes.push_back(
+        {layer, std::string(kOsReleaseScannerName), "unsupported-distribution",
+         "distribution '" + id + "'" + (label.empty() ? "" : " (" + label + version + ")") +
+             " is not supported: its OS packages are not listed or matched; language packages still are",
+         observed_path[k]});
+    return;
+  }
+  // No os-release anywhere: say so on each layer that contributed packages.
+  std::set<std::string> with_packages;
+  for (const auto& [id, envs] : report->environments) {
+    for (const auto& e : envs) with_packages.insert(e.introduced_in.str());
+  }
+  for (const auto& l : layers) {
+    const std::string layer = l.layer.str();
+    if (!with_packages.erase(layer)) continue;
+    report->notes.push_back({layer, "indexer", "no-os-release",
+                             "no os-release in this image (e.g. a static binary or scratch image): packages found in "
+                             "this layer cannot be tied to a distribution; only language packages (Go binaries, jars, "
+                             "...) are matched",
+                             ""});
+  }
+}
+
 }  // namespace
 
 void Coalesce(const std::vector<LayerResults>& layers, IndexReport* report) {
@@ -32,9 +80,19 @@ void Coalesce(const std::vector<LayerResults>& layers, IndexReport* report) {
   std::vector<const Distribution*> layer_dist(n, nullptr);
   std::vector<std::vector<std::string>> layer_whiteouts(n);
   std::map<std::string, std::vector<Found>> groups;
+  // What the os-release observation scanner saw per layer (not distributions).
+  std::vector<const Distribution*> observed(n, nullptr);
+  std::vector<std::string> observed_path(n);
   for (size_t i = 0; i < n; ++i) {
     for (const auto& sr : layers[i].results) {
       const auto& a = sr.artifacts;
+      if (sr.scanner == kOsReleaseScannerName) {
+        if (!a.distributions.empty()) observed[i] = &a.distributions.front();
+        for (const auto& note : a.notes) {
+          if (note.code == kOsReleaseObservedCode) observed_path[i] = note.path;
+        }
+        continue;
+      }
       if (layer_dist[i] == nullptr && !a.distributions.empty()) layer_dist[i] = &a.distributions.front();
       layer_whiteouts[i].insert(layer_whiteouts[i].end(), a.whiteouts.begin(), a.whiteouts.end());
       std::vector<const Repository*> repos;
@@ -147,6 +205,7 @@ void Coalesce(const std::vector<LayerResults>& layers, IndexReport* report) {
     }
     report->environments[id].push_back(std::move(f.env));
   }
+  ExplainMissingDistribution(layers, observed, observed_path, report);
 }
 
 }  // namespace lucid::indexer

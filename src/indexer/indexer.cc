@@ -9,6 +9,8 @@
 #include "base/log.h"
 #include "indexer/artifacts_codec.h"
 #include "indexer/coalescer.h"
+#include "indexer/layer_notes.h"
+#include "indexer/os_release_scanner.h"
 #include "layer/layer_reader.h"
 #include "layer/whiteout_scanner.h"
 #include "matcher/matcher.h"
@@ -17,6 +19,7 @@ namespace lucid::indexer {
 
 namespace {
 bool IsCancelled(const services::CancelFlag& c) { return c && c->load(); }
+constexpr std::string_view kFetchContext = "fetching layer ";
 }  // namespace
 
 Indexer::Indexer(std::shared_ptr<store::IndexerStore> store, std::vector<std::shared_ptr<const Scanner>> scanners,
@@ -25,6 +28,9 @@ Indexer::Indexer(std::shared_ptr<store::IndexerStore> store, std::vector<std::sh
   bool has_whiteout = std::any_of(scanners_.begin(), scanners_.end(),
                                   [](const auto& s) { return s->kind() == ScannerKind::kFile && s->name() == "whiteout"; });
   if (!has_whiteout) scanners_.push_back(std::make_shared<layer::WhiteoutScanner>());
+  bool has_os_release = std::any_of(scanners_.begin(), scanners_.end(),
+                                    [](const auto& s) { return s->name() == kOsReleaseScannerName; });
+  if (!has_os_release) scanners_.push_back(std::make_shared<OsReleaseScanner>());
   state_ = ComputeState(scanners_);
   int slots = std::clamp(options_.layer_scan_concurrency <= 0 ? 10 : options_.layer_scan_concurrency, 1, 1024);
   layer_slots_ = std::make_unique<std::counting_semaphore<1024>>(slots);
@@ -45,8 +51,9 @@ Result<IndexReport> Indexer::Index(const Manifest& manifest, services::CancelFla
   return IndexWith(manifest, *fetcher_, std::move(cancel));
 }
 
-Status Indexer::StoreError(const Manifest& manifest, const Status& error) {
+Status Indexer::StoreError(const Manifest& manifest, const Status& error, std::vector<ScanNote> notes) {
   IndexReport r;
+  r.notes = std::move(notes);
   r.manifest_hash = manifest.hash;
   r.state = IndexState::kIndexError;
   r.success = false;
@@ -101,7 +108,9 @@ Result<LayerResults> Indexer::ScanOneLayer(const Layer& layer, LayerFetcher& fet
   } release{layer_slots_.get()};
 
   auto started = std::chrono::steady_clock::now();
-  LUCID_ASSIGN_OR_RETURN(auto fetched, fetcher.Fetch(layer, cancel));
+  auto fetch = fetcher.Fetch(layer, cancel);
+  if (!fetch.ok()) return fetch.status().WithContext(std::string(kFetchContext) + layer.hash.str());
+  auto& fetched = *fetch;
   std::vector<std::unique_ptr<ScanSession>> sessions;
   std::vector<ScanSession*> raw;
   for (const auto* s : missing) {
@@ -111,7 +120,11 @@ Result<LayerResults> Indexer::ScanOneLayer(const Layer& layer, LayerFetcher& fet
   LayerFiles files;
   layer::LayerStats stats;
   Status scan = layer::ScanLayer(fetched.open, layer.hash, raw, &files, options_.limits, &stats);
-  if (!scan.ok()) return scan.WithContext("layer " + layer.hash.str());
+  if (!scan.ok()) {
+    // The layer reader usually names the layer already.
+    if (scan.message().rfind("layer " + layer.hash.str(), 0) == 0) return scan;
+    return scan.WithContext("layer " + layer.hash.str());
+  }
   for (size_t i = 0; i < missing.size(); ++i) {
     LayerArtifacts a;
     Status f = sessions[i]->Finish(files, &a);
@@ -160,15 +173,26 @@ Result<IndexReport> Indexer::IndexWith(const Manifest& manifest, LayerFetcher& f
   }
   std::map<Digest, LayerResults> by_digest;
   Status first_error;
+  std::vector<ScanNote> failure_notes;
   for (size_t i = 0; i < futures.size(); ++i) {
     auto r = futures[i].get();
     if (!r.ok()) {
       if (first_error.ok()) first_error = r.status();
+      // Explain every failed layer, not just the first (cancellation is not a layer's fault).
+      const auto code = r.status().code();
+      if (code != StatusCode::kCancelled) {
+        bool fetch_failed = r.status().message().rfind(kFetchContext, 0) == 0 || code == StatusCode::kNotFound ||
+                            code == StatusCode::kUnavailable || code == StatusCode::kPermissionDenied;
+        failure_notes.push_back(ExplainLayerFailure(*unique[i], r.status(), fetch_failed));
+      }
       continue;
     }
     by_digest.emplace(unique[i]->hash, std::move(*r));
   }
-  if (!first_error.ok()) return StoreError(manifest, first_error);
+  if (!first_error.ok()) {
+    PublishNotes(digest, failure_notes);
+    return StoreError(manifest, first_error, std::move(failure_notes));
+  }
   if (IsCancelled(cancel)) return StoreError(manifest, Cancelled("index request cancelled"));
 
   // Coalesce.
@@ -186,6 +210,7 @@ Result<IndexReport> Indexer::IndexWith(const Manifest& manifest, LayerFetcher& f
   }
   report.state = IndexState::kIndexFinished;
   report.success = true;
+  PublishNotes(digest, report.notes);
 
   // IndexManifest.
   Status put = store_->PutIndexReport(report, order, state_);

@@ -61,7 +61,8 @@ class Indexer final : public services::IndexerService {
 
  private:
   Result<LayerResults> ScanOneLayer(const Layer& layer, LayerFetcher& fetcher, const services::CancelFlag& cancel);
-  Status StoreError(const Manifest& manifest, const Status& error);
+  // Stores a failed report (err = error, notes = why each layer failed) and returns `error`.
+  Status StoreError(const Manifest& manifest, const Status& error, std::vector<ScanNote> notes = {});
 
   std::shared_ptr<store::IndexerStore> store_;
   std::vector<std::shared_ptr<const Scanner>> scanners_;  // includes the whiteout scanner

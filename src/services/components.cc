@@ -12,6 +12,16 @@ updater::UpdaterConfig UpdaterConfigFrom(const config::Config& cfg) {
   u.sets = cfg.updaters.sets;
   if (cfg.matcher.disable_updaters) u.sets = std::vector<std::string>{};
   u.set_config = cfg.updaters.config;
+  // Operators' knobs without a Clair config key (tests use them too).
+  auto env_int = [](const char* name, int64_t fallback) -> int64_t {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != '\0' ? std::strtoll(v, nullptr, 10) : fallback;
+  };
+  u.timeout = std::chrono::seconds(env_int("LUCID_UPDATER_TIMEOUT", u.timeout.count()));
+  u.stall_timeout = std::chrono::seconds(env_int("LUCID_UPDATER_STALL_TIMEOUT", u.stall_timeout.count()));
+  u.retries = static_cast<int>(env_int("LUCID_UPDATER_RETRIES", u.retries));
+  u.retry_backoff = std::chrono::seconds(env_int("LUCID_UPDATER_BACKOFF", u.retry_backoff.count()));
+  u.max_body_bytes = static_cast<uint64_t>(env_int("LUCID_UPDATER_MAX_BYTES", static_cast<int64_t>(u.max_body_bytes)));
   return u;
 }
 
@@ -51,7 +61,10 @@ Result<Components> BuildComponents(const config::Config& cfg, const BuildOptions
     auto s = store::OpenMatcherStore(cfg.matcher.connstring, opts.force_migrations || cfg.matcher.migrations);
     if (!s.ok()) return s.status().WithContext("matcher database");
     c.matcher_store = *s;
-    c.matcher = std::make_shared<matcher::LocalMatcher>(c.matcher_store, matchers);
+    c.matcher = std::make_shared<matcher::LocalMatcher>(
+        c.matcher_store, matchers,
+        cfg.matcher.disable_enrichment ? std::vector<std::shared_ptr<const matcher::Enricher>>{}
+                                       : ecosystems::AllEnrichers());
     c.updates = std::make_shared<updater::UpdateManager>(ecosystems::AllUpdaterSets(), UpdaterConfigFrom(cfg));
   }
   return c;

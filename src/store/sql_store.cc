@@ -151,14 +151,16 @@ Result<std::vector<std::vector<Vulnerability>>> SqlBackend::GetCandidates(SqlCon
     }
     const Package& pkg = *q.record->package;
     std::string kind(PackageKindName(pkg.kind));
+    // Scrubbed like the stored columns, so odd bytes still match themselves.
+    const std::string name = internal::ScrubUtf8(pkg.name), source = internal::ScrubUtf8(pkg.source.name);
     std::vector<std::string> vals;
     vals.reserve(q.constraints.size());
-    for (auto con : q.constraints) vals.push_back(internal::ConstraintValue(*q.record, con));
-    Params p{std::string_view(pkg.name), std::string_view(kind)};
-    if (pkg.source.name.empty()) {
+    for (auto con : q.constraints) vals.push_back(internal::ScrubUtf8(internal::ConstraintValue(*q.record, con)));
+    Params p{std::string_view(name), std::string_view(kind)};
+    if (source.empty()) {
       p.emplace_back(nullptr);  // matches nothing
     } else {
-      p.emplace_back(std::string_view(pkg.source.name));
+      p.emplace_back(std::string_view(source));
     }
     for (const auto& v : vals) p.emplace_back(std::string_view(v));
     LUCID_RETURN_IF_ERROR(c->Query(it->second, p, [&](const Row& r) {
@@ -213,26 +215,32 @@ Status SqlIndexerStore::PutIndexReport(const IndexReport& report, const std::vec
                                        const std::string& state) {
   if (report.manifest_hash.empty()) return InvalidArgument("index report without manifest hash");
   const std::string m = report.manifest_hash.str();
-  const std::string text = json::Serialize(json::EncodeIndexReport(report, {.lucid_extras = true}));
+  const std::string text = internal::ScrubUtf8(json::Serialize(json::EncodeIndexReport(report, {.lucid_extras = true})));
   // Distinct (binary name, source name) pairs of the finished report.
   std::set<std::pair<std::string, std::string>> names;
   if (report.state == IndexState::kIndexFinished) {
-    for (const auto& [id, p] : report.packages) names.emplace(p.name, p.source.name);
+    for (const auto& [id, p] : report.packages) names.emplace(internal::ScrubUtf8(p.name), internal::ScrubUtf8(p.source.name));
   }
   LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
   Txn txn(c.get());
   LUCID_RETURN_IF_ERROR(txn.BeginWrite());
   LUCID_RETURN_IF_ERROR(
       c->Exec("INSERT INTO lucid_manifest (hash) VALUES ($1) ON CONFLICT DO NOTHING", {std::string_view(m)}));
+  // Row-locks the manifest (PostgreSQL), so concurrent writers of one report
+  // queue here instead of colliding on its layer/index rows. SQLite's
+  // BEGIN IMMEDIATE already serialises writers.
+  LUCID_RETURN_IF_ERROR(c->Query("SELECT hash FROM lucid_manifest WHERE hash = $1" + b_->RowLockClause(),
+                                 {std::string_view(m)}, [](const Row&) { return Status::Ok(); }));
   LUCID_RETURN_IF_ERROR(c->Exec("DELETE FROM lucid_manifest_layer WHERE manifest = $1", {std::string_view(m)}));
   for (size_t i = 0; i < layers.size(); ++i) {
     LUCID_RETURN_IF_ERROR(c->Exec("INSERT INTO lucid_manifest_layer (manifest, i, layer) VALUES ($1, $2, $3)",
                                   {std::string_view(m), static_cast<int64_t>(i), std::string_view(layers[i].str())}));
   }
+  const std::string clean_state = internal::ScrubUtf8(state);
   LUCID_RETURN_IF_ERROR(c->Exec(
       "INSERT INTO lucid_index_report (manifest, state, report) VALUES ($1, $2, $3) "
       "ON CONFLICT (manifest) DO UPDATE SET state = excluded.state, report = excluded.report",
-      {std::string_view(m), std::string_view(state), std::string_view(text)}));
+      {std::string_view(m), std::string_view(clean_state), std::string_view(text)}));
   LUCID_RETURN_IF_ERROR(c->Exec("DELETE FROM lucid_manifest_index WHERE manifest = $1", {std::string_view(m)}));
   for (const auto& [name, source] : names) {
     LUCID_RETURN_IF_ERROR(c->Exec(
@@ -285,10 +293,10 @@ Result<int64_t> SqlIndexerStore::DeleteAllIndexReports() {
   return n;
 }
 
-Result<std::vector<Digest>> SqlIndexerStore::ManifestsWithPackage(const std::string& name) {
+Result<std::vector<Digest>> SqlIndexerStore::ManifestsWithPackage(const std::string& raw_name) {
+  const std::string name = internal::ScrubUtf8(raw_name);
   LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
   std::vector<Digest> out;
-  Status bad;
   LUCID_RETURN_IF_ERROR(c->Query(
       "SELECT manifest FROM lucid_manifest_index WHERE package_name = $1 "
       "UNION SELECT manifest FROM lucid_manifest_index WHERE source_name = $1 ORDER BY 1",
@@ -352,10 +360,24 @@ Status DeleteOperationById(SqlConn* c, int64_t id) {
       {std::string_view(*updater), std::string_view(*kind)});
 }
 
+// Staging tables of a writer in staged mode (SQLite): connection-private
+// TEMP tables, so rows pile up without holding the database's write lock.
+std::string StageVulnTable() {
+  std::string cols = "hash TEXT NOT NULL";
+  for (auto col : internal::kVulnColumns) cols += ", " + std::string(col) + " TEXT NOT NULL";
+  return "CREATE TEMP TABLE IF NOT EXISTS lucid_stage_vuln (" + cols + ", json TEXT NOT NULL)";
+}
+
+std::string VulnColumnList() {
+  std::string cols = "hash";
+  for (auto col : internal::kVulnColumns) cols += ", " + std::string(col);
+  return cols + ", json";
+}
+
 class SqlUpdateWriter final : public UpdateWriter {
  public:
   SqlUpdateWriter(SqlBackend* b, ConnPtr c, std::string updater, std::string fingerprint, std::string kind)
-      : b_(b), c_(std::move(c)), txn_(c_.get()) {
+      : b_(b), c_(std::move(c)), txn_(c_.get()), staged_(b->StagesUpdates()) {
     op_.ref = internal::NewUuidV4();
     op_.updater = std::move(updater);
     op_.fingerprint = std::move(fingerprint);
@@ -366,6 +388,7 @@ class SqlUpdateWriter final : public UpdateWriter {
   Status Add(const Vulnerability& v) override {
     LUCID_RETURN_IF_ERROR(Usable());
     vulns_.push_back(internal::MakeVulnRow(v, op_.updater));
+    ++added_;
     if (vulns_.size() >= kBatch) return Flush();
     return Status::Ok();
   }
@@ -373,19 +396,20 @@ class SqlUpdateWriter final : public UpdateWriter {
   Status AddEnrichment(const std::vector<std::string>& tags, const std::string& json) override {
     LUCID_RETURN_IF_ERROR(Usable());
     enrichments_.push_back(internal::MakeEnrichmentRow(op_.updater, tags, json));
+    ++added_;
     if (enrichments_.size() >= kBatch) return Flush();
     return Status::Ok();
   }
 
   Result<UpdateOperation> Commit() override {
     LUCID_RETURN_IF_ERROR(Usable());
-    Status s = Flush();
-    if (s.ok()) s = CommitLocked();
+    Status s = staged_ ? CommitStaged() : CommitDirect();
     done_ = true;
     if (!s.ok()) {
       Release();
       return s;
     }
+    if (added_ >= kLargeUpdate) b_->AfterLargeUpdate(c_.get());
     Release();
     return op_;
   }
@@ -397,17 +421,21 @@ class SqlUpdateWriter final : public UpdateWriter {
 
  private:
   static constexpr size_t kBatch = 1000;
+  static constexpr size_t kLargeUpdate = 10000;
 
   Status Usable() {
     if (done_) return Internal("update writer already committed or aborted");
     return error_;
   }
 
-  // The transaction starts with the first batch, so that an update that is
-  // still parsing does not hold the database's write lock.
-  Status Begin() {
-    if (uo_ >= 0) return Status::Ok();
-    LUCID_RETURN_IF_ERROR(txn_.BeginWrite());
+  Status Flush() {
+    Status s = staged_ ? FlushStaged() : FlushDirect();
+    if (!s.ok()) error_ = s;
+    return s;
+  }
+
+  // Creates the operation row inside the open write transaction.
+  Status InsertOperation() {
     LUCID_ASSIGN_OR_RETURN(auto id, c_->QueryInt("INSERT INTO lucid_update_operation "
                                                  "(ref, updater, fingerprint, date, kind) "
                                                  "VALUES ($1, $2, $3, '', $4) RETURNING id",
@@ -418,17 +446,103 @@ class SqlUpdateWriter final : public UpdateWriter {
     return Status::Ok();
   }
 
-  Status Flush() {
-    Status s = Begin();
-    if (s.ok() && !vulns_.empty()) s = b_->InsertVulns(c_.get(), uo_, vulns_);
+  // Direct mode (PostgreSQL: MVCC keeps an open write transaction from
+  // blocking anyone): the transaction starts with the first batch.
+  Status FlushDirect() {
+    if (uo_ < 0) {
+      LUCID_RETURN_IF_ERROR(txn_.BeginWrite());
+      LUCID_RETURN_IF_ERROR(InsertOperation());
+    }
+    Status s;
+    if (!vulns_.empty()) s = b_->InsertVulns(c_.get(), uo_, vulns_);
     if (s.ok() && !enrichments_.empty()) s = b_->InsertEnrichments(c_.get(), uo_, op_.updater, enrichments_);
     vulns_.clear();
     enrichments_.clear();
-    if (!s.ok()) error_ = s;
     return s;
   }
 
-  Status CommitLocked() {
+  Status CommitDirect() {
+    LUCID_RETURN_IF_ERROR(Flush());
+    return Finish();
+  }
+
+  // Staged mode (SQLite, one writer per database): rows go to TEMP tables
+  // first and are copied in one short write transaction at Commit, so other
+  // writers (the indexer) are not locked out while an update streams in.
+  Status FlushStaged() {
+    if (vulns_.empty() && enrichments_.empty()) return Status::Ok();
+    if (!stage_ready_) {
+      LUCID_RETURN_IF_ERROR(c_->Exec(StageVulnTable()));
+      LUCID_RETURN_IF_ERROR(c_->Exec(
+          "CREATE TEMP TABLE IF NOT EXISTS lucid_stage_enrichment (hash TEXT NOT NULL, tags TEXT NOT NULL, "
+          "json TEXT NOT NULL)"));
+      LUCID_RETURN_IF_ERROR(c_->Exec("DELETE FROM temp.lucid_stage_vuln"));
+      LUCID_RETURN_IF_ERROR(c_->Exec("DELETE FROM temp.lucid_stage_enrichment"));
+      stage_ready_ = true;
+    }
+    const bool own_txn = !committing_;
+    // A plain BEGIN that only writes TEMP tables takes no lock on the database.
+    if (own_txn) LUCID_RETURN_IF_ERROR(c_->BeginRead());
+    Status s;
+    static const std::string insert_vuln = [] {
+      std::string vals = "$1";
+      for (size_t i = 2; i <= internal::kNumVulnColumns + 2; ++i) vals += ", $" + std::to_string(i);
+      return "INSERT INTO temp.lucid_stage_vuln (" + VulnColumnList() + ") VALUES (" + vals + ")";
+    }();
+    for (const auto& row : vulns_) {
+      Params p;
+      p.reserve(internal::kNumVulnColumns + 2);
+      p.emplace_back(std::string_view(row.hash));
+      for (const auto& v : row.cols) p.emplace_back(std::string_view(v));
+      p.emplace_back(std::string_view(row.json));
+      s = c_->Exec(insert_vuln, p);
+      if (!s.ok()) break;
+    }
+    for (const auto& e : enrichments_) {
+      if (!s.ok()) break;
+      s = c_->Exec("INSERT INTO temp.lucid_stage_enrichment (hash, tags, json) VALUES ($1, $2, $3)",
+                   {std::string_view(e.hash), std::string_view(e.tags_json), std::string_view(e.json)});
+    }
+    vulns_.clear();
+    enrichments_.clear();
+    if (own_txn) {
+      if (s.ok()) s = c_->Commit();
+      if (!s.ok()) c_->Rollback();
+    }
+    return s;
+  }
+
+  Status CommitStaged() {
+    committing_ = true;
+    LUCID_RETURN_IF_ERROR(txn_.BeginWrite());
+    LUCID_RETURN_IF_ERROR(Flush());
+    LUCID_RETURN_IF_ERROR(InsertOperation());
+    if (stage_ready_) {
+      const std::string cols = VulnColumnList();
+      // "WHERE true": SQLite needs it to parse INSERT ... SELECT ... ON CONFLICT.
+      LUCID_RETURN_IF_ERROR(c_->Exec("INSERT INTO lucid_vuln (" + cols + ") SELECT " + cols +
+                                     " FROM temp.lucid_stage_vuln WHERE true ON CONFLICT (hash) DO NOTHING"));
+      LUCID_RETURN_IF_ERROR(c_->Exec(
+          "INSERT INTO lucid_uo_vuln (uo, vuln) SELECT $1, v.id FROM temp.lucid_stage_vuln s "
+          "JOIN lucid_vuln v ON v.hash = s.hash WHERE true ON CONFLICT DO NOTHING",
+          {uo_}));
+      LUCID_RETURN_IF_ERROR(c_->Exec(
+          "INSERT INTO lucid_enrichment (hash, updater, tags, json) SELECT hash, $1, tags, json "
+          "FROM temp.lucid_stage_enrichment WHERE true ON CONFLICT (hash) DO NOTHING",
+          {std::string_view(op_.updater)}));
+      LUCID_RETURN_IF_ERROR(c_->Exec(
+          "INSERT INTO lucid_enrichment_tag (tag, enrichment) SELECT j.value, e.id "
+          "FROM temp.lucid_stage_enrichment s JOIN lucid_enrichment e ON e.hash = s.hash, json_each(s.tags) j "
+          "WHERE true ON CONFLICT DO NOTHING"));
+      LUCID_RETURN_IF_ERROR(c_->Exec(
+          "INSERT INTO lucid_uo_enrichment (uo, enrichment) SELECT $1, e.id FROM temp.lucid_stage_enrichment s "
+          "JOIN lucid_enrichment e ON e.hash = s.hash WHERE true ON CONFLICT DO NOTHING",
+          {uo_}));
+    }
+    return Finish();
+  }
+
+  Status Finish() {
     op_.date = internal::NowRfc3339();
     LUCID_RETURN_IF_ERROR(c_->Exec("UPDATE lucid_update_operation SET date = $1 WHERE id = $2",
                                    {std::string_view(op_.date), uo_}));
@@ -442,14 +556,23 @@ class SqlUpdateWriter final : public UpdateWriter {
   void Release() {
     if (!c_) return;
     txn_.Rollback();
+    if (stage_ready_) {
+      // The connection goes back to the pool; its TEMP tables go with it.
+      (void)c_->Exec("DELETE FROM temp.lucid_stage_vuln");
+      (void)c_->Exec("DELETE FROM temp.lucid_stage_enrichment");
+    }
     c_.reset();
   }
 
   SqlBackend* b_;
   ConnPtr c_;
   Txn txn_;
+  const bool staged_;
+  bool stage_ready_ = false;
+  bool committing_ = false;
   UpdateOperation op_;
   int64_t uo_ = -1;
+  size_t added_ = 0;
   bool done_ = false;
   Status error_;
   std::vector<VulnRow> vulns_;
@@ -602,13 +725,14 @@ Result<std::map<std::string, std::vector<std::string>>> SqlMatcherStore::GetEnri
                                               {std::string_view(updater)}));
   if (!uo) return out;
   std::set<std::string> seen;
-  for (const auto& tag : tags) {
+  for (const auto& raw_tag : tags) {
+    const std::string tag = internal::ScrubUtf8(raw_tag);
     if (!seen.insert(tag).second) continue;
     LUCID_RETURN_IF_ERROR(c->Query(
         "SELECT e.json FROM lucid_enrichment_tag t JOIN lucid_uo_enrichment ue ON ue.enrichment = t.enrichment "
         "JOIN lucid_enrichment e ON e.id = t.enrichment WHERE t.tag = $1 AND ue.uo = $2 ORDER BY e.id",
         {std::string_view(tag), *uo}, [&](const Row& r) {
-          out[tag].push_back(r.Text(0));
+          out[raw_tag].push_back(r.Text(0));
           return Status::Ok();
         }));
   }

@@ -37,6 +37,14 @@ class SqlBackend {
   virtual Status InsertVulns(SqlConn* c, int64_t uo, const std::vector<internal::VulnRow>& rows);
   virtual Status InsertEnrichments(SqlConn* c, int64_t uo, const std::string& updater,
                                    const std::vector<internal::EnrichmentRow>& rows);
+  // Whether update writers stage rows in TEMP tables and copy them in one
+  // short write transaction at commit (for single-writer databases).
+  virtual bool StagesUpdates() const { return false; }
+  // Appended to a SELECT to row-lock what it reads until commit ("" where
+  // write transactions are serialised anyway).
+  virtual std::string RowLockClause() const { return ""; }
+  // Called outside any transaction after an update added many rows.
+  virtual void AfterLargeUpdate(SqlConn*) {}
   // Runs inside a read transaction on `c`.
   virtual Result<std::vector<std::vector<Vulnerability>>> GetCandidates(SqlConn* c,
                                                                          const std::vector<VulnQuery>& queries);

@@ -61,6 +61,7 @@ class IndexerStore {
   // Blocks (polling with backoff) until the lock on `key` is held, or the
   // timeout passes (DeadlineExceeded).
   virtual Result<std::unique_ptr<Lock>> LockKey(const std::string& key, std::chrono::seconds timeout) = 0;
+  // Returns a null Lock (not an error) when another thread or process holds `key`.
   virtual Result<std::unique_ptr<Lock>> TryLockKey(const std::string& key) = 0;
 };
 

@@ -55,19 +55,13 @@ std::string LastLine(std::string s) {
 struct PgServer {
   std::string dir, dsn;
   bool Start() {
-    std::string script = std::string(LUCID_SOURCE_DIR) + "/tools/start-postgres.sh";
+    std::string tmpl = fs::temp_directory_path().string() + "/lucid-pg-test.XXXXXX";
+    if (!mkdtemp(tmpl.data())) return false;
+    dir = tmpl;
     int rc = 0;
-    std::string out = Shell(script + " 2>/dev/null", &rc);
-    if (rc != 0) return false;
+    std::string out = Shell(std::string(LUCID_SOURCE_DIR) + "/tools/start-postgres.sh --dir " + dir + " 2>/dev/null", &rc);
     dsn = LastLine(out);
-    // The script writes the DSN into DIR/dsn; find DIR from the port.
-    for (auto& e : fs::directory_iterator(fs::temp_directory_path())) {
-      if (e.path().filename().string().rfind("lucid-pg.", 0) != 0) continue;
-      std::ifstream f(e.path() / "dsn");
-      std::string line;
-      if (std::getline(f, line) && line == dsn) dir = e.path().string();
-    }
-    return !dir.empty();
+    return rc == 0 && !dsn.empty();
   }
   bool Restart() const {
     int rc = 0;
@@ -409,6 +403,45 @@ TEST_P(StoreTest, LockIsExclusiveAcrossProcesses) {
   for (int fd : {ready[0], ready[1], go[0], go[1]}) close(fd);
 }
 
+TEST_P(StoreTest, ConcurrentReadersAndWriters) {
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 15; ++i) {
+        Digest m = Digest::Sha256FromHex(std::string(63, 'a') + "0123456789abcdef"[(t * 4 + i) % 16]);
+        if (!idx_->PutIndexReport(SampleReport(m, "p" + std::to_string(t), ""), {D('1')}, "s").ok()) ++failures;
+        auto got = idx_->GetIndexReport(m);
+        if (!got.ok() || !got->has_value()) ++failures;
+        if (!idx_->PutLayerArtifacts(D('1'), "scanner" + std::to_string(t), "x").ok()) ++failures;
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    for (int i = 0; i < 5; ++i) {
+      auto w = m_->BeginUpdate("u", "fp", "vulnerability");
+      if (!w.ok()) {
+        ++failures;
+        continue;
+      }
+      for (int k = 0; k < 1200; ++k) {
+        if (!(*w)->Add(MakeVuln("C" + std::to_string(i) + "-" + std::to_string(k), "p", PackageKind::kBinary,
+                                "Debian", "12")).ok())
+          ++failures;
+      }
+      if (!(*w)->Commit().ok()) ++failures;
+    }
+  });
+  threads.emplace_back([&] {
+    for (int i = 0; i < 20; ++i) {
+      if (!m_->HasVulnerabilities().ok() || !m_->GetUpdateOperations("").ok()) ++failures;
+    }
+  });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(m_->GetUpdateOperations("vulnerability").value()["u"].size(), 5u);
+}
+
 struct Record {
   Package pkg;
   Distribution dist;
@@ -493,6 +526,23 @@ TEST_P(StoreTest, CandidatesFollowLatestOperationAndConstraints) {
   c = m_->GetCandidates({{&deb12.rec, cons}});
   EXPECT_EQ(Names((*c)[0]), (std::set<std::string>{"A", "B", "F"}));
   EXPECT_EQ(m_->DeleteUpdateOperation(op2.ref).code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreTest, OddBytesAreStoredAndMatched) {
+  const std::string bad("pkg\xff\xc3(", 6);
+  auto v = MakeVuln("CVE-\xfe", bad, PackageKind::kBinary, "Debian", "12");
+  v.description = std::string("nul\0inside", 10);
+  Update("u", {v});
+  Record r(bad, "", "Debian", "12");
+  auto c = m_->GetCandidates({{&r.rec, {matcher::Constraint::kDistributionName}}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ((*c)[0].size(), 1u);
+  EXPECT_EQ((*c)[0][0].package->name, "pkg\xEF\xBF\xBD\xEF\xBF\xBD(");
+
+  IndexReport rep = SampleReport(D('c'), bad, "");
+  ASSERT_TRUE(idx_->PutIndexReport(rep, {D('1')}, "s").ok());
+  EXPECT_EQ(idx_->ManifestsWithPackage(bad).value(), std::vector<Digest>{D('c')});
+  EXPECT_TRUE(idx_->GetIndexReport(D('c')).value().has_value());
 }
 
 TEST_P(StoreTest, UpdateDiff) {
@@ -584,6 +634,19 @@ TEST_P(StoreTest, AbortedAndCrashedUpdatesLeaveNothing) {
   EXPECT_FALSE(m_->HasVulnerabilities().value());
   EXPECT_FALSE(m_->LatestUpdateOperation("u").value().has_value());
 
+  // An update in progress does not lock other writers out.
+  {
+    auto w = m_->BeginUpdate("u", "fp", "vulnerability");
+    ASSERT_TRUE(w.ok());
+    for (int i = 0; i < 1500; ++i)
+      ASSERT_TRUE((*w)->Add(MakeVuln("W" + std::to_string(i), "p", PackageKind::kBinary, "Debian", "12")).ok());
+    auto t0 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(idx_->PutLayerArtifacts(D('9'), "s", "while updating").ok());
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+    (*w)->Abort();
+  }
+  EXPECT_FALSE(m_->HasVulnerabilities().value());
+
   const std::string cs = connstring_;
   int rc = InChild([cs] {
     auto s = OpenMatcherStore(cs, false);
@@ -660,7 +723,8 @@ TEST_P(StoreTest, CandidateLookupIsFast) {
       for (int k = 0; k < kPerName; ++k) {
         auto v = MakeVuln("CVE-" + std::to_string(op) + "-" + std::to_string(i) + "-" + std::to_string(k),
                           "pkg" + std::to_string(i), PackageKind::kBinary, "Debian", k % 2 ? "12" : "11");
-        ASSERT_TRUE((*w)->Add(v).ok());
+        Status s = (*w)->Add(v);
+        ASSERT_TRUE(s.ok()) << s.ToString();
         ++n;
       }
     }
@@ -849,6 +913,15 @@ TEST(PgConnString, PoolOptionsAndDefaults) {
   EXPECT_FALSE(ParsePgConnString("host=db pool_max_conns=zero").ok());
   EXPECT_FALSE(ParsePgConnString("host='unterminated").ok());
   EXPECT_FALSE(ParsePgConnString("postgresql://[bad").ok());
+}
+
+TEST(StoreUtil, ScrubUtf8) {
+  EXPECT_EQ(internal::ScrubUtf8("plain ascii"), "plain ascii");
+  EXPECT_EQ(internal::ScrubUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+  EXPECT_EQ(internal::ScrubUtf8(std::string("a\0b", 3)), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(internal::ScrubUtf8("\xc0\xaf"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong
+  EXPECT_EQ(internal::ScrubUtf8("\xed\xa0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
+  EXPECT_EQ(internal::ScrubUtf8("x\xe2\x82"), "x\xEF\xBF\xBD\xEF\xBF\xBD");  // truncated
 }
 
 TEST(StoreUtil, Fnv1aMatchesReferenceValues) {

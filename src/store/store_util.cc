@@ -36,6 +36,51 @@ std::string NewUuidV4() {
   return out;
 }
 
+std::string ScrubUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = p[i];
+    if (c != 0 && c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    size_t len = 0;
+    uint32_t cp = 0;
+    if (c >= 0xc2 && c <= 0xdf) {
+      len = 2;
+      cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      len = 3;
+      cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      len = 4;
+      cp = c & 0x07;
+    }
+    bool ok = len > 0 && i + len <= n;
+    for (size_t k = 1; ok && k < len; ++k) {
+      if ((p[i + k] & 0xc0) != 0x80) ok = false;
+      cp = (cp << 6) | (p[i + k] & 0x3f);
+    }
+    // Overlong forms, surrogates and code points past U+10FFFF are invalid too.
+    if (ok && ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))) {
+      ok = false;
+    }
+    if (ok) {
+      out.append(s.data() + i, len);
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
 std::string NowRfc3339() {
   auto now = std::chrono::system_clock::now();
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
@@ -53,7 +98,7 @@ VulnRow MakeVulnRow(const Vulnerability& in, const std::string& updater) {
   v.id.clear();  // document-local; must not influence the content hash
   if (v.updater.empty()) v.updater = updater;
   VulnRow row;
-  row.json = json::Serialize(json::EncodeVulnerability(v));
+  row.json = ScrubUtf8(json::Serialize(json::EncodeVulnerability(v)));
   row.hash = Sha256Hex(row.json);
   const Package* p = v.package ? &*v.package : nullptr;
   const Distribution* d = v.distribution ? &*v.distribution : nullptr;
@@ -71,6 +116,7 @@ VulnRow MakeVulnRow(const Vulnerability& in, const std::string& updater) {
               d ? d->pretty_name : "",
               r ? r->name : "",
               r ? r->key : ""};
+  for (auto& col : row.cols) col = ScrubUtf8(col);
   return row;
 }
 
@@ -86,13 +132,13 @@ Result<Vulnerability> DecodeStoredVuln(std::string_view text, int64_t id) {
 EnrichmentRow MakeEnrichmentRow(const std::string& updater, const std::vector<std::string>& tags,
                                 const std::string& json_text) {
   EnrichmentRow e;
-  e.tags = tags;
+  for (const auto& t : tags) e.tags.push_back(ScrubUtf8(t));
   std::sort(e.tags.begin(), e.tags.end());
   e.tags.erase(std::unique(e.tags.begin(), e.tags.end()), e.tags.end());
   boost::json::array a;
   for (const auto& t : e.tags) a.emplace_back(t);
   e.tags_json = json::Serialize(a);
-  e.json = json_text;
+  e.json = ScrubUtf8(json_text);
   Hasher h(HashAlgorithm::kSha256);
   // Length-prefixed parts so that distinct (updater, tags, json) never collide by concatenation.
   for (const std::string* part : std::initializer_list<const std::string*>{&updater, &e.tags_json, &e.json}) {

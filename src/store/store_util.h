@@ -26,6 +26,12 @@ uint64_t Fnv1a64(std::string_view s);
 inline int64_t AdvisoryLockId(std::string_view key) { return static_cast<int64_t>(Fnv1a64(key)); }
 
 std::string NewUuidV4();
+
+// Replaces invalid UTF-8 and NUL bytes with U+FFFD. PostgreSQL rejects both in
+// text columns, and one odd byte in a feed or a layer must not fail a whole
+// update or index report; applied to serialised JSON it keeps the JSON valid
+// (such bytes can only sit inside strings).
+std::string ScrubUtf8(std::string_view s);
 // Current time, RFC 3339 UTC with microseconds ("2026-01-02T03:04:05.123456Z").
 std::string NowRfc3339();
 

@@ -13,6 +13,7 @@
 #include <map>
 #include <set>
 
+#include "base/hash.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "core/clair_json.h"

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <regex>
 #include <set>
 #include <tuple>
@@ -201,6 +202,25 @@ TEST(Secdb, MalformedIsCorrupt) {
   // Very deep nesting is refused, not a stack overflow.
   std::string deep = "{\"packages\":[{\"pkg\":{\"x\":" + std::string(100000, '[') + "}}]}";
   EXPECT_EQ(ParseText(deep, &sink).code(), StatusCode::kCorrupt);
+}
+
+TEST(Secdb, MutatedInputNeverCrashes) {
+  // Random byte flips and cuts of a real file: every outcome is OK or Corrupt.
+  auto text = ReadFile(LUCID_SHARED_DIR "/data/upstream-fixtures/alpine/alpine/testdata/fetch/v3.10/community.json",
+                       1 << 20);
+  ASSERT_TRUE(text.ok());
+  std::mt19937 rng(3);
+  size_t corrupt = 0;
+  for (int i = 0; i < 2000; ++i) {
+    std::string t = *text;
+    for (int k = 1 + static_cast<int>(rng() % 4); k > 0; --k) t[rng() % t.size()] = static_cast<char>(rng() % 256);
+    if (rng() % 3 == 0) t.resize(rng() % t.size());
+    VecSink sink;
+    Status s = ParseText(t, &sink);
+    ASSERT_TRUE(s.ok() || s.code() == StatusCode::kCorrupt) << s.ToString();
+    if (!s.ok()) ++corrupt;
+  }
+  EXPECT_GT(corrupt, 500u);
 }
 
 TEST(Secdb, SinkErrorsStopTheParse) {

@@ -29,9 +29,9 @@ class TrackerUpdater final : public updater::Updater {
       out.fingerprint = prev_fingerprint;
       return out;
     }
-    if (resp->status != 200) {
-      return Unavailable("fetching " + config_.json_url + ": HTTP " + std::to_string(resp->status));
-    }
+    // HttpError names the URL, the proxy and the status, and classes 404 as
+    // NotFound (not retried) and 5xx as Unavailable (retried).
+    if (resp->status != 200) return net::HttpError(req, *resp);
     out.fingerprint = resp->header("last-modified");
     if (!prev_fingerprint.empty() && out.fingerprint == prev_fingerprint) {
       // Some mirrors ignore If-Modified-Since; same Last-Modified = same data.

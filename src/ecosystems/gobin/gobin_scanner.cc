@@ -137,12 +137,12 @@ class Session final : public indexer::ScanSession {
 
   bool Wants(const indexer::FileEntry& e) override {
     if (e.type != indexer::EntryType::kRegular) return false;
-    if ((e.mode & 0111) != 0 && e.size >= 64) return true;
-    return lang::OsOwnedFiles::IsOwnerList(e);
+    if (lang::OsOwnedFiles::IsOwnerList(e)) return true;
+    return (e.mode & 0111) != 0 && e.size >= 64;
   }
 
   Status Consume(const indexer::FileEntry& e, Reader& content) override {
-    if ((e.mode & 0111) == 0) return owned_.Consume(content);
+    if (lang::OsOwnedFiles::IsOwnerList(e)) return owned_.Consume(content);
     found_.erase(e.path);
     char head[4];
     size_t have = 0;

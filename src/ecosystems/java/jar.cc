@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -63,6 +64,9 @@ std::optional<std::string> ReadSmall(struct archive* a, size_t limit) {
 struct Ctx {
   JarLimits limits;
   uint64_t inflated = 0;
+  // Bytes of enclosing archives held in memory right now: nested members
+  // share one max_in_memory budget with them, so depth cannot multiply it.
+  size_t held = 0;
 };
 
 Result<std::vector<JarInfo>> ParseOpened(struct archive* a, std::string_view path, const std::string& sha1, int depth,
@@ -111,7 +115,8 @@ void ParseNested(struct archive* a, const std::string& origin, int depth, Ctx& c
       break;
     }
     h.Update(buf, static_cast<size_t>(n));
-    if (fd < 0 && mem.size() + static_cast<size_t>(n) > ctx.limits.max_in_memory) {
+    size_t budget = ctx.limits.max_in_memory - std::min(ctx.held, ctx.limits.max_in_memory);
+    if (fd < 0 && mem.size() + static_cast<size_t>(n) > budget) {
       auto tf = TempFile::Create("lucid-jar");
       if (!tf.ok()) {
         ok = false;
@@ -141,7 +146,9 @@ void ParseNested(struct archive* a, const std::string& origin, int depth, Ctx& c
     return;
   }
   std::string sha1 = h.FinishHex();
+  ctx.held += mem.size();
   auto infos = spool ? ParseFile(spool->path(), origin, sha1, depth, ctx) : ParseMemory(mem, origin, sha1, depth, ctx);
+  ctx.held -= mem.size();
   if (!infos.ok()) {
     log::Debug("java", "nested archive is not a zip; skipped", {{"archive", origin}, {"error", infos.status().message()}});
     return;
@@ -217,6 +224,7 @@ bool IsJavaArchiveName(std::string_view path) {
 Result<std::vector<JarInfo>> ParseJar(std::string_view bytes, std::string_view path, const std::string& sha1,
                                       const JarLimits& limits) {
   Ctx ctx{limits};
+  ctx.held = bytes.size();
   return ParseMemory(bytes, path, sha1, 0, ctx);
 }
 
@@ -239,7 +247,11 @@ std::optional<std::map<std::string, std::string>> ParseManifestMain(std::string_
     if (line[0] == ' ' || line[0] == '\t') {
       if (last.empty()) return std::nullopt;
       std::string_view more = TrimSpace(line);
-      if (!more.empty()) h[last] += " " + std::string(more);
+      if (!more.empty()) {
+        std::string& value = h[last];
+        value.push_back(' ');
+        value.append(more);
+      }
       continue;
     }
     if (StartsWith(line, "Name:")) break;  // an individual section starts

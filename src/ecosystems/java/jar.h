@@ -30,8 +30,11 @@ struct JarInfo {
 
 struct JarLimits {
   int max_depth = 8;                           // archives inside archives
-  size_t max_in_memory = 256u << 20;           // a nested member above this is spooled to a temp file
-  uint64_t max_total_bytes = 8ull << 30;       // nested bytes inflated per top-level archive
+  // Archive bytes held in memory at once (the top-level archive and the
+  // nested members being parsed); a nested member that does not fit is
+  // spooled to a temporary file.
+  size_t max_in_memory = 256u << 20;
+  uint64_t max_total_bytes = 2ull << 30;       // nested bytes inflated per top-level archive
   size_t max_metadata = 1u << 20;              // pom.properties / MANIFEST.MF
 };
 

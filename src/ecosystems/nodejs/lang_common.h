@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -14,6 +15,7 @@
 #include "base/result.h"
 #include "core/model.h"
 #include "indexer/scanner.h"
+#include "matcher/matcher.h"
 
 namespace lucid::lang {
 
@@ -71,11 +73,6 @@ using CompareFn = std::function<Result<int>(std::string_view a, std::string_view
 // (no '=') is read as "fixed".
 Result<bool> AffectedByOsvQuery(std::string_view version, std::string_view fixed_in_version, const CompareFn& cmp);
 
-}  // namespace lucid::lang
-
-#include "matcher/matcher.h"
-
-namespace lucid::lang {
 
 // One OSV-backed language matcher. Records: the repository named
 // `repository`, not os_managed. Vulnerabilities with a `range` (SEMVER

@@ -99,6 +99,17 @@ class CvssUpdater final : public updater::Updater {
   }
 
   Result<updater::FetchResult> Fetch(net::HttpClient& http, const std::string& prev) override {
+    auto r = FetchVersion(http, prev);
+    if (!r.ok() && r.status().code() == StatusCode::kNotFound && !cfg_.feed_version_configured &&
+        cfg_.feed_version == "2.0") {
+      cfg_.feed_version = "1.1";  // a mirror of the retired 1.1 feeds
+      r = FetchVersion(http, prev);
+      if (!r.ok()) cfg_.feed_version = "2.0";
+    }
+    return r;
+  }
+
+  Result<updater::FetchResult> FetchVersion(net::HttpClient& http, const std::string& prev) {
     feeds_.clear();
     bj::object fp;
     for (int y = cfg_.first_year; y <= LastYear(); ++y) {
@@ -237,6 +248,7 @@ Result<UpdaterConfig> ParseUpdaterConfig(const std::string& config_json) {
       }
       if (auto it = o.find("feed_version"); it != o.end() && it->value().is_string()) {
         cfg.feed_version = std::string(it->value().get_string());
+        cfg.feed_version_configured = !cfg.feed_version.empty();
       }
       for (auto [key, dst] : {std::pair<const char*, int*>{"first_year", &cfg.first_year}, {"last_year", &cfg.last_year}}) {
         if (auto it = o.find(key); it != o.end() && !it->value().is_null()) {

@@ -24,7 +24,10 @@ inline constexpr std::string_view kEnrichmentType =
 
 struct UpdaterConfig {
   std::string feed_root = std::string(kDefaultFeedRoot);  // ends with '/'
-  std::string feed_version;  // "2.0" or "1.1"; derived from feed_root when not given
+  // "2.0" or "1.1". When not configured: "1.1" if feed_root has a /1.1/
+  // segment, else "2.0", falling back to 1.1 names when no 2.0 feed exists.
+  std::string feed_version;
+  bool feed_version_configured = false;
   int first_year = 2002;
   int last_year = 0;  // 0 = the current year
 };

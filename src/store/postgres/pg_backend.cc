@@ -212,17 +212,26 @@ Status PgBackend::LockForMigration(SqlConn* c, const std::string& table) {
 }
 
 Status PgBackend::InsertVulns(SqlConn* c, int64_t uo, const std::vector<VulnRow>& rows) {
-  // One statement per column array instead of one round trip per row.
+  // One statement per batch: the rows travel as column arrays. New rows get
+  // their ids from RETURNING; rows that already existed (the statement's
+  // snapshot predates its own inserts) are found by one index probe each.
   static const std::string insert_sql = [] {
-    std::string cols = "hash", sel = "$1::text[]";
-    int i = 2;
+    std::string cols = "hash", sel = "$2::text[]", names = "hash";
+    size_t i = 3;
     for (auto col : internal::kVulnColumns) {
       cols += ", " + std::string(col);
+      names += ", " + std::string(col);
       sel += ", " + Ph(i++) + "::text[]";
     }
     cols += ", json";
+    names += ", json";
     sel += ", " + Ph(i) + "::text[]";
-    return "INSERT INTO lucid_vuln (" + cols + ") SELECT * FROM unnest(" + sel + ") ON CONFLICT (hash) DO NOTHING";
+    return "WITH input AS (SELECT * FROM unnest(" + sel + ") AS t(" + names + ")), "
+           "ins AS (INSERT INTO lucid_vuln (" + cols + ") SELECT * FROM input ON CONFLICT (hash) DO NOTHING RETURNING id) "
+           "INSERT INTO lucid_uo_vuln (uo, vuln) "
+           "SELECT $1::bigint, id FROM ins UNION ALL "
+           "SELECT $1::bigint, x.id FROM (SELECT (SELECT v.id FROM lucid_vuln v WHERE v.hash = i.hash) AS id FROM input i) x "
+           "WHERE x.id IS NOT NULL ON CONFLICT DO NOTHING";
   }();
   std::vector<std::string> arrays;
   arrays.reserve(internal::kNumVulnColumns + 2);
@@ -235,13 +244,15 @@ Status PgBackend::InsertVulns(SqlConn* c, int64_t uo, const std::vector<VulnRow>
   }
   for (size_t i = 0; i < rows.size(); ++i) vals[i] = &rows[i].json;
   arrays.push_back(TextArray(vals));
-  Params p;
+  Params p{uo};
   for (const auto& a : arrays) p.emplace_back(std::string_view(a));
-  LUCID_RETURN_IF_ERROR(c->Exec(insert_sql, p));
-  return c->Exec(
-      "INSERT INTO lucid_uo_vuln (uo, vuln) SELECT $1, id FROM lucid_vuln WHERE hash = ANY($2::text[]) "
-      "ON CONFLICT DO NOTHING",
-      {uo, std::string_view(arrays[0])});
+  return c->Exec(insert_sql, p);
+}
+
+void PgBackend::AfterLargeUpdate(SqlConn* c) {
+  // Fresh statistics keep the candidate lookup on its index plan right after
+  // the first big import, before autovacuum gets round to it.
+  (void)c->Exec("ANALYZE lucid_vuln, lucid_uo_vuln, lucid_latest_update_operation");
 }
 
 Result<std::vector<std::vector<Vulnerability>>> PgBackend::GetCandidates(SqlConn* c,
@@ -249,6 +260,11 @@ Result<std::vector<std::vector<Vulnerability>>> PgBackend::GetCandidates(SqlConn
   std::vector<std::vector<Vulnerability>> out(queries.size());
   // One round trip per distinct constraint list (usually one per matcher):
   // the records travel as parallel arrays and a LATERAL index lookup runs per record.
+  // The current operations, fetched once: the membership probe then filters
+  // on them inside its index-only scan instead of joining per row.
+  LUCID_ASSIGN_OR_RETURN(auto latest, c->QueryText("SELECT array_agg(uo)::text FROM lucid_latest_update_operation "
+                                                   "WHERE kind = 'vulnerability'"));
+  if (!latest) return out;  // no vulnerability operations: nothing can match
   std::map<std::vector<matcher::Constraint>, std::vector<size_t>> groups;
   for (size_t i = 0; i < queries.size(); ++i) {
     if (!queries[i].record || !queries[i].record->package) return InvalidArgument("candidate query without a package");
@@ -260,10 +276,13 @@ Result<std::vector<std::vector<Vulnerability>>> PgBackend::GetCandidates(SqlConn
     std::vector<std::string> ordinal;
     for (size_t i : idx) {
       const auto& rec = *queries[i].record;
-      cols[0].push_back(rec.package->name);
+      // Scrubbed like the stored columns, so odd bytes still match themselves.
+      cols[0].push_back(internal::ScrubUtf8(rec.package->name));
       cols[1].push_back(std::string(PackageKindName(rec.package->kind)));
-      cols[2].push_back(rec.package->source.name);
-      for (size_t k = 0; k < cons.size(); ++k) cols[3 + k].push_back(internal::ConstraintValue(rec, cons[k]));
+      cols[2].push_back(internal::ScrubUtf8(rec.package->source.name));
+      for (size_t k = 0; k < cons.size(); ++k) {
+        cols[3 + k].push_back(internal::ScrubUtf8(internal::ConstraintValue(rec, cons[k])));
+      }
     }
     std::string unnest, names = "pname, pkind, sname", where;
     for (size_t k = 0; k < ncols; ++k) {
@@ -280,8 +299,7 @@ Result<std::vector<std::vector<Vulnerability>>> PgBackend::GetCandidates(SqlConn
         "((v.package_name = q.pname AND v.package_kind = q.pkind) OR "
         "(q.sname <> '' AND v.package_name = q.sname AND v.package_kind = 'source'))" +
         where +
-        ") v JOIN lucid_uo_vuln uv ON uv.vuln = v.id "
-        "JOIN lucid_latest_update_operation l ON l.uo = uv.uo AND l.kind = 'vulnerability'";
+        ") v JOIN lucid_uo_vuln uv ON uv.vuln = v.id AND uv.uo = ANY(" + Ph(ncols + 1) + "::bigint[])";
     std::vector<std::string> arrays;
     std::vector<const std::string*> ptrs;
     for (const auto& col : cols) {
@@ -291,7 +309,8 @@ Result<std::vector<std::vector<Vulnerability>>> PgBackend::GetCandidates(SqlConn
     }
     Params p;
     for (const auto& a : arrays) p.emplace_back(std::string_view(a));
-    LUCID_RETURN_IF_ERROR(c->Query(sql, p, [&](const Row& r) {
+    p.emplace_back(std::string_view(*latest));
+    LUCID_RETURN_IF_ERROR(static_cast<PgConn*>(c)->QueryUnprepared(sql, p, [&](const Row& r) {
       int64_t ord = r.Int(0);
       if (ord < 1 || static_cast<size_t>(ord) > idx.size()) return Internal("candidate row out of range");
       LUCID_ASSIGN_OR_RETURN(auto v, internal::DecodeStoredVuln(r.Text(2), r.Int(1)));

@@ -26,6 +26,8 @@ class PgBackend final : public SqlBackend {
   Status LockForMigration(SqlConn* c, const std::string& table) override;
 
   Status InsertVulns(SqlConn* c, int64_t uo, const std::vector<internal::VulnRow>& rows) override;
+  void AfterLargeUpdate(SqlConn* c) override;
+  std::string RowLockClause() const override { return " FOR NO KEY UPDATE"; }
   Result<std::vector<std::vector<Vulnerability>>> GetCandidates(SqlConn* c,
                                                                  const std::vector<VulnQuery>& queries) override;
 

@@ -204,6 +204,10 @@ Status PgConn::Exec(std::string_view sql, const Params& params) { return Run(sql
 Status PgConn::Query(std::string_view sql, const Params& params, const std::function<Status(const Row&)>& fn) {
   return Run(sql, params, &fn);
 }
+Status PgConn::QueryUnprepared(std::string_view sql, const Params& params,
+                               const std::function<Status(const Row&)>& fn) {
+  return Run(sql, params, &fn, false);
+}
 Status PgConn::BeginWrite() { return Simple("BEGIN"); }
 Status PgConn::BeginRead() { return Simple("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); }
 Status PgConn::Commit() { return Simple("COMMIT"); }
@@ -213,7 +217,8 @@ void PgConn::Rollback() {
   }
 }
 
-Status PgConn::Run(std::string_view sql, const Params& params, const std::function<Status(const Row&)>* fn) {
+Status PgConn::Run(std::string_view sql, const Params& params, const std::function<Status(const Row&)>* fn,
+                   bool prepare) {
   auto fail = [&](PGresult* r) -> Status {
     std::string m = r ? PQresultErrorMessage(r) : PQerrorMessage(c_);
     if (m.empty()) m = PQerrorMessage(c_);
@@ -237,12 +242,16 @@ Status PgConn::Run(std::string_view sql, const Params& params, const std::functi
     res.reset(PQexec(c_, std::string(sql).c_str()));
   } else {
     std::string key(sql);
-    auto it = prepared_.find(key);
-    if (it == prepared_.end()) {
-      std::string name = "lucid_" + std::to_string(prepared_.size());
-      ResultPtr p(PQprepare(c_, name.c_str(), key.c_str(), static_cast<int>(params.size()), nullptr));
-      if (!p || PQresultStatus(p.get()) != PGRES_COMMAND_OK) return fail(p.get());
-      it = prepared_.emplace(std::move(key), std::move(name)).first;
+    const std::string* name = nullptr;
+    if (prepare) {
+      auto it = prepared_.find(key);
+      if (it == prepared_.end()) {
+        std::string n = "lucid_" + std::to_string(prepared_.size());
+        ResultPtr p(PQprepare(c_, n.c_str(), key.c_str(), static_cast<int>(params.size()), nullptr));
+        if (!p || PQresultStatus(p.get()) != PGRES_COMMAND_OK) return fail(p.get());
+        it = prepared_.emplace(key, std::move(n)).first;
+      }
+      name = &it->second;
     }
     std::vector<std::string> storage;
     storage.reserve(params.size());
@@ -265,8 +274,13 @@ Status PgConn::Run(std::string_view sql, const Params& params, const std::functi
         formats[i] = 1;
       }
     }
-    res.reset(PQexecPrepared(c_, it->second.c_str(), static_cast<int>(params.size()), values.data(), lengths.data(),
+    if (name) {
+      res.reset(PQexecPrepared(c_, name->c_str(), static_cast<int>(params.size()), values.data(), lengths.data(),
+                               formats.data(), 0));
+    } else {
+      res.reset(PQexecParams(c_, key.c_str(), static_cast<int>(params.size()), nullptr, values.data(), lengths.data(),
                              formats.data(), 0));
+    }
   }
   if (!res) return fail(nullptr);
   ExecStatusType st = PQresultStatus(res.get());

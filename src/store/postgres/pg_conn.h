@@ -34,6 +34,9 @@ class PgConn final : public SqlConn {
 
   Status Exec(std::string_view sql, const Params& params = {}) override;
   Status Query(std::string_view sql, const Params& params, const std::function<Status(const Row&)>& fn) override;
+  // Without a named prepared statement, so the planner always sees the
+  // actual parameters (array sizes and contents) instead of a generic plan.
+  Status QueryUnprepared(std::string_view sql, const Params& params, const std::function<Status(const Row&)>& fn);
   Status BeginWrite() override;
   Status BeginRead() override;
   Status Commit() override;
@@ -48,7 +51,8 @@ class PgConn final : public SqlConn {
 
  private:
   PgConn(PGconn* c, std::string display) : c_(c), display_(std::move(display)) {}
-  Status Run(std::string_view sql, const Params& params, const std::function<Status(const Row&)>* fn);
+  Status Run(std::string_view sql, const Params& params, const std::function<Status(const Row&)>* fn,
+             bool prepare = true);
   Status Simple(const char* sql);
 
   PGconn* c_;

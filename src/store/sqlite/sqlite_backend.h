@@ -30,6 +30,7 @@ class SqliteBackend final : public SqlBackend {
   Result<int64_t> SizeBytes(SqlConn* c) override;
   Result<bool> TableExists(SqlConn* c, const std::string& table) override;
   Status LockForMigration(SqlConn*, const std::string&) override { return Status::Ok(); }  // BEGIN IMMEDIATE serialises
+  bool StagesUpdates() const override { return true; }
 
   const std::string& path() const { return path_; }
 

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# API throughput: GET vulnerability_report/<digest> against the static
+# baseline GET /healthz (introspection listener), measured with wrk.
+#
+#   bench/api_bench.sh [LUCID_BIN]      (default: $LUCID_BIN, else build/lucid)
+#
+# Starts, all on 127.0.0.1 and all stopped on exit: the feed server, the test
+# registry, and `lucid -mode combo` with PSK auth and the Debian feed. Once the
+# first update has stored data it indexes debian-app the way Quay does (layer
+# URIs on the registry), then runs wrk at 1, 16 and 256 connections for
+# $DURATION (default 10s) per point and prints requests/s, p99 latency and the
+# ratio report/healthz. Target: report >= 0.5x healthz throughput.
+# Needs: wrk, curl, python3 with jwt (python3-jwt), docker-registry, skopeo.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+SHARED=${LUCID_SHARED:-$(cd "$ROOT/../shared" && pwd)}
+LUCID=${1:-${LUCID_BIN:-$ROOT/build/lucid}}
+DURATION=${DURATION:-10s}
+CONNS=${CONNS:-"1 16 256"}
+PY=/usr/bin/python3
+
+for t in wrk curl "$PY"; do command -v "$t" >/dev/null || { echo "missing $t (apt-get install wrk curl python3-jwt)" >&2; exit 1; }; done
+[ -x "$LUCID" ] || { echo "no lucid binary at $LUCID" >&2; exit 1; }
+
+T=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$T"
+}
+trap cleanup EXIT
+
+wait_file() {  # file seconds
+  for _ in $(seq $(( $2 * 10 ))); do [ -s "$1" ] && return 0; sleep 0.1; done
+  echo "timed out waiting for $1" >&2; exit 1
+}
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+"$PY" "$SHARED/tools/serve-feeds.py" --port 0 --ready-file "$T/feeds" >"$T/feeds.log" 2>&1 & PIDS+=($!)
+setsid bash "$SHARED/images/serve-registry.sh" --ready-file "$T/registry" --timeout 1800 >"$T/registry.log" 2>&1 & PIDS+=($!)
+wait_file "$T/feeds" 30
+FEEDS=$(grep -o 'http://[0-9.:]*' "$T/feeds" | head -1)
+wait_file "$T/registry" 180
+REGISTRY=$(cat "$T/registry")
+
+API=$(free_port); INTRO=$(free_port)
+KEY=$("$PY" -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())')
+cat >"$T/config.yaml" <<EOF
+http_listen_addr: 127.0.0.1:$API
+introspection_addr: 127.0.0.1:$INTRO
+log_level: warn
+auth:
+  psk:
+    key: $KEY
+    iss: [quay]
+updaters:
+  sets: [debian]
+  config:
+    debian:
+      json_url: $FEEDS/debian/json
+EOF
+LUCID_DATA_DIR="$T/data" "$LUCID" -conf "$T/config.yaml" -mode combo 2>"$T/lucid.log" & PIDS+=($!)
+
+TOKEN=$("$PY" -c 'import base64,sys,time,jwt; n=int(time.time()); print(jwt.encode({"iss":"quay","iat":n,"nbf":n-60,"exp":n+7200}, base64.b64decode(sys.argv[1]), algorithm="HS256"))' "$KEY")
+AUTH="Authorization: Bearer $TOKEN"
+BASE=http://127.0.0.1:$API
+
+for _ in $(seq 600); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$INTRO/readyz" || true)" = 200 ] && break; sleep 0.1
+done
+
+# The Clair Manifest Quay would send for debian-app.
+"$PY" - "$REGISTRY" >"$T/manifest.json" <<'EOF'
+import json, sys, urllib.request
+reg = sys.argv[1]
+req = urllib.request.Request("http://%s/v2/debian-app/manifests/latest" % reg,
+                             headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
+with urllib.request.urlopen(req) as r:
+    m, digest = json.load(r), r.headers["Docker-Content-Digest"]
+print(json.dumps({"hash": digest, "layers": [
+    {"hash": l["digest"], "uri": "http://%s/v2/debian-app/blobs/%s" % (reg, l["digest"]), "headers": {}}
+    for l in m["layers"]]}))
+EOF
+DIGEST=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["hash"])' "$T/manifest.json")
+code=$(curl -s -o "$T/index.json" -w '%{http_code}' -H "$AUTH" --data-binary @"$T/manifest.json" "$BASE/indexer/api/v1/index_report")
+[ "$code" = 201 ] || { echo "index failed: HTTP $code $(head -c 300 "$T/index.json")" >&2; exit 1; }
+
+REPORT_URL=$BASE/matcher/api/v1/vulnerability_report/$DIGEST
+for i in $(seq 1200); do
+  code=$(curl -s -o "$T/report.json" -w '%{http_code}' -H "$AUTH" "$REPORT_URL")
+  [ "$code" = 200 ] && break
+  [ "$code" = 202 ] || { echo "vulnerability_report: HTTP $code" >&2; exit 1; }
+  sleep 0.5
+done
+[ "$code" = 200 ] || { echo "no vulnerability data in time" >&2; exit 1; }
+echo "debian-app $DIGEST: report $(wc -c <"$T/report.json") bytes," \
+  "$("$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(len(r["packages"]), "packages,", sum(map(len, r["package_vulnerabilities"].values())), "matches")' "$T/report.json")"
+
+# wrk prints "Requests/sec: N" and, with --latency, "99%  12.34ms".
+measure() {  # url conns [header] -> "rps p99_ms"
+  local url=$1 c=$2 threads=2 out
+  [ "$c" -lt 2 ] && threads=1
+  if [ -n "${3:-}" ]; then
+    out=$(wrk -t"$threads" -c"$c" -d"$DURATION" --timeout 30s --latency -H "$3" "$url")
+  else
+    out=$(wrk -t"$threads" -c"$c" -d"$DURATION" --timeout 30s --latency "$url")
+  fi
+  echo "$out" >>"$T/wrk.log"
+  "$PY" - "$out" <<'EOF'
+import re, sys
+out = sys.argv[1]
+rps = float(re.search(r"Requests/sec:\s*([\d.]+)", out).group(1))
+m = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+p99 = float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+errs = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", out)
+print("%.1f %.2f %s" % (rps, p99, errs.group(1) if errs else "0"))
+EOF
+}
+
+printf '\n%-6s | %12s %10s | %12s %10s | %7s\n' conns "report rps" "p99 ms" "healthz rps" "p99 ms" ratio
+printf -- '-------+-------------------------+-------------------------+--------\n'
+for c in $CONNS; do
+  read -r rrps rp99 rerr < <(measure "$REPORT_URL" "$c" "$AUTH")
+  read -r hrps hp99 _ < <(measure "http://127.0.0.1:$INTRO/healthz" "$c")
+  ratio=$("$PY" -c "print('%.2f' % ($rrps / $hrps))")
+  printf '%-6s | %12s %10s | %12s %10s | %7s%s\n' "$c" "$rrps" "$rp99" "$hrps" "$hp99" "$ratio" \
+    "$([ "$rerr" != 0 ] && echo " ($rerr non-2xx)")"
+done
+echo
+echo "target: report/healthz >= 0.50 (wrk -d$DURATION; ${DURATION} per point; $(nproc) CPUs shared with the load generator)"

@@ -1,0 +1,99 @@
+#include "http/report_cache.h"
+
+#include <vector>
+
+namespace lucid::http {
+
+ReportCache::ReportCache(Options options) : options_(options) {}
+
+ReportCache::Ticket ReportCache::Begin(const std::string& key) {
+  if (!enabled()) return {};
+  std::unique_lock<std::mutex> l(mu_);
+  // Never wait on someone else's computation for longer than this; past it
+  // the caller computes without caching.
+  const auto give_up = Clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    const auto now = Clock::now();
+    auto it = entries_.find(key);
+    if (it == entries_.end()) {
+      const uint64_t token = ++next_token_;
+      entries_.emplace(key, Entry{nullptr, now, token});
+      return {nullptr, token};
+    }
+    Entry& e = it->second;
+    if (e.body && now - e.made < options_.ttl) return {e.body, 0};
+    if (e.computing == 0) {
+      e.computing = ++next_token_;
+      return {nullptr, e.computing};
+    }
+    if (e.body && now - e.made < options_.ttl + options_.max_stale) return {e.body, 0};
+    if (cv_.wait_until(l, give_up) == std::cv_status::timeout) return {};
+  }
+}
+
+void ReportCache::Finish(const std::string& key, uint64_t token, Body body) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = entries_.find(key);
+    // A missing entry or another token: erased or cleared meanwhile, so this
+    // result may already be outdated; do not store it.
+    if (it != entries_.end() && it->second.computing == token) {
+      Entry& e = it->second;
+      if (e.body) bytes_ -= e.body->size();
+      if (body) {
+        bytes_ += body->size();
+        e.body = std::move(body);
+        e.made = Clock::now();
+        e.computing = 0;
+        EvictLocked(e.made);
+      } else {
+        entries_.erase(it);
+      }
+    }
+  }
+  cv_.notify_all();
+}
+
+void ReportCache::EvictLocked(Clock::time_point now) {
+  const auto keep = options_.ttl + options_.max_stale;
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (it->second.computing == 0 && now - it->second.made >= keep) {
+      if (it->second.body) bytes_ -= it->second.body->size();
+      it = entries_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  while (bytes_ > options_.max_bytes) {
+    auto oldest = entries_.end();
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (it->second.computing == 0 && (oldest == entries_.end() || it->second.made < oldest->second.made)) oldest = it;
+    }
+    if (oldest == entries_.end()) break;
+    if (oldest->second.body) bytes_ -= oldest->second.body->size();
+    entries_.erase(oldest);
+  }
+}
+
+void ReportCache::Erase(const std::string& key) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = entries_.find(key);
+    if (it != entries_.end()) {
+      if (it->second.body) bytes_ -= it->second.body->size();
+      entries_.erase(it);
+    }
+  }
+  cv_.notify_all();
+}
+
+void ReportCache::Clear() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    entries_.clear();
+    bytes_ = 0;
+  }
+  cv_.notify_all();
+}
+
+}  // namespace lucid::http
