@@ -8,8 +8,9 @@
 # registry, and `lucid -mode combo` with PSK auth and the Debian feed. Once the
 # first update has stored data it indexes debian-app the way Quay does (layer
 # URIs on the registry), then runs wrk at 1, 16 and 256 connections for
-# $DURATION (default 10s) per point and prints requests/s, p99 latency and the
-# ratio report/healthz. Target: report >= 0.5x healthz throughput.
+# $DURATION (default 10s) per point, for the report without and with
+# Accept-Encoding: gzip, and prints requests/s, p99 latency and the ratio
+# report/healthz. Target: report >= 0.5x healthz throughput.
 # Needs: wrk, curl, python3 with jwt (python3-jwt), docker-registry, skopeo.
 set -euo pipefail
 
@@ -100,14 +101,12 @@ echo "debian-app $DIGEST: report $(wc -c <"$T/report.json") bytes," \
   "$("$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(len(r["packages"]), "packages,", sum(map(len, r["package_vulnerabilities"].values())), "matches")' "$T/report.json")"
 
 # wrk prints "Requests/sec: N" and, with --latency, "99%  12.34ms".
-measure() {  # url conns [header] -> "rps p99_ms"
-  local url=$1 c=$2 threads=2 out
+measure() {  # url conns [header...] -> "rps p99_ms non2xx"
+  local url=$1 c=$2 threads=2 out h=()
+  shift 2
+  for x in "$@"; do h+=(-H "$x"); done
   [ "$c" -lt 2 ] && threads=1
-  if [ -n "${3:-}" ]; then
-    out=$(wrk -t"$threads" -c"$c" -d"$DURATION" --timeout 30s --latency -H "$3" "$url")
-  else
-    out=$(wrk -t"$threads" -c"$c" -d"$DURATION" --timeout 30s --latency "$url")
-  fi
+  out=$(wrk -t"$threads" -c"$c" -d"$DURATION" --timeout 30s --latency "${h[@]}" "$url")
   echo "$out" >>"$T/wrk.log"
   "$PY" - "$out" <<'EOF'
 import re, sys
@@ -120,14 +119,18 @@ print("%.1f %.2f %s" % (rps, p99, errs.group(1) if errs else "0"))
 EOF
 }
 
-printf '\n%-6s | %12s %10s | %12s %10s | %7s\n' conns "report rps" "p99 ms" "healthz rps" "p99 ms" ratio
-printf -- '-------+-------------------------+-------------------------+--------\n'
+# "identity": no Accept-Encoding (like wrk/curl). "gzip": what Quay's client
+# (python-requests: "gzip, deflate") and Go's client send.
+printf '\n%-6s | %-26s | %-26s | %-26s | %s\n' "" "report identity" "report gzip" "healthz (static)" "ratio report/healthz"
+printf '%-6s | %12s %12s | %12s %12s | %12s %12s | %s\n' conns "req/s" "p99 ms" "req/s" "p99 ms" "req/s" "p99 ms" "identity  gzip"
+printf -- '-------+----------------------------+----------------------------+----------------------------+---------------\n'
 for c in $CONNS; do
   read -r rrps rp99 rerr < <(measure "$REPORT_URL" "$c" "$AUTH")
+  read -r grps gp99 gerr < <(measure "$REPORT_URL" "$c" "$AUTH" "Accept-Encoding: gzip, deflate")
   read -r hrps hp99 _ < <(measure "http://127.0.0.1:$INTRO/healthz" "$c")
-  ratio=$("$PY" -c "print('%.2f' % ($rrps / $hrps))")
-  printf '%-6s | %12s %10s | %12s %10s | %7s%s\n' "$c" "$rrps" "$rp99" "$hrps" "$hp99" "$ratio" \
-    "$([ "$rerr" != 0 ] && echo " ($rerr non-2xx)")"
+  r1=$("$PY" -c "print('%.2f' % ($rrps / $hrps))"); r2=$("$PY" -c "print('%.2f' % ($grps / $hrps))")
+  printf '%-6s | %12s %12s | %12s %12s | %12s %12s | %8s %5s%s\n' "$c" "$rrps" "$rp99" "$grps" "$gp99" "$hrps" "$hp99" "$r1" "$r2" \
+    "$([ "$rerr$gerr" != 00 ] && echo " (non-2xx: $rerr/$gerr)")"
 done
 echo
 echo "target: report/healthz >= 0.50 (wrk -d$DURATION; ${DURATION} per point; $(nproc) CPUs shared with the load generator)"

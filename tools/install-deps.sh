@@ -8,7 +8,7 @@ BUILD_PKGS=(cmake ninja-build pkg-config ccache g++ make python3
   libssl-dev libcurl4-openssl-dev libarchive-dev zlib1g-dev libzstd-dev libbz2-dev liblzma-dev
   libxml2-dev libyaml-cpp-dev libpq-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev)
-TEST_PKGS=(postgresql docker-registry skopeo curl python3-jsonschema python3-jwt tinyproxy dpkg sqlite3 gzip zstd)
+TEST_PKGS=(postgresql docker-registry skopeo curl python3-jsonschema python3-jwt python3-packaging tinyproxy dpkg sqlite3 gzip zstd wrk)
 want=("${BUILD_PKGS[@]}")
 if [ "${1:-build}" = test ]; then want+=("${TEST_PKGS[@]}"); fi
 missing=()

@@ -127,6 +127,7 @@ int RunServe(const ServeOptions& o) {
     int retention = static_cast<int>(cfg.matcher.update_retention);
     scheduler = std::make_unique<services::UpdateScheduler>(c->updates, c->matcher_store, c->indexer_store,
                                                             cfg.matcher.period, retention);
+    scheduler->SetAfterRun([&server] { server.InvalidateReports(); });
     scheduler->Start();
   }
   // RSS vs cgroup limit (warns at 80%) and updater outcomes on /metrics.
@@ -141,9 +142,17 @@ int RunServe(const ServeOptions& o) {
   sigwait(&signals, &sig);
   log::Info("main", "shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server.SetReady(false);
+  if (scheduler) scheduler->RequestStop();
   server.Stop();
-  if (scheduler) scheduler->Stop();
   monitor.Stop();
+  // A feed download or parse cannot be interrupted; like Clair, do not let it
+  // hold the process. Its uncommitted update transaction is rolled back.
+  if (scheduler && !scheduler->Join(std::chrono::seconds(3))) {
+    log::Warn("main", "an update is still running; exiting without waiting for it");
+    log::Info("main", "stopped");
+    log::Flush();
+    std::_Exit(kExitOk);
+  }
   log::Info("main", "stopped");
   log::Flush();
   return kExitOk;

@@ -70,4 +70,13 @@ struct DoctorOptions {
 };
 int RunDoctor(const DoctorOptions& o);
 
+struct AdminOptions {
+  std::string action;  // gc | reindex-all | stats | pre | post
+  std::string config_path;
+  int retention = 0;   // gc: operations kept per updater (0 = config, else 10)
+  std::string format = "table";  // stats: table | json
+  std::string version;  // pre/post: Clair version (ignored)
+};
+int RunAdmin(const AdminOptions& o);
+
 }  // namespace lucid::cli

@@ -96,6 +96,23 @@ int Main(int argc, char** argv) {
   doctor_cmd->add_flag("--strict", doctor_opts.strict, "exit 1 on warnings too");
   doctor_cmd->add_option("--timeout", doctor_opts.timeout, "seconds per network check (default 10)");
 
+  AdminOptions admin;
+  auto* admin_cmd = app.add_subcommand("admin", "database maintenance: gc, reindex-all, stats (and Clair's pre/post hooks)");
+  admin_cmd->require_subcommand(1);
+  auto* admin_gc = admin_cmd->add_subcommand("gc", "garbage-collect old update operations now");
+  admin_gc->add_option("--config,-c", admin.config_path, "configuration file (env CLAIR_CONF)");
+  admin_gc->add_option("--retention", admin.retention, "update operations to keep per updater (default: config or 10)")
+      ->check(CLI::Range(1, 1000000));
+  auto* admin_reindex = admin_cmd->add_subcommand("reindex-all", "forget every stored index report (scanned layers stay)");
+  admin_reindex->add_option("--config,-c", admin.config_path, "configuration file (env CLAIR_CONF)");
+  auto* admin_stats = admin_cmd->add_subcommand("stats", "database statistics: backend, schema, row counts, size, updaters");
+  admin_stats->add_option("--config,-c", admin.config_path, "configuration file (env CLAIR_CONF)");
+  admin_stats->add_option("--format,-f", admin.format, "table | json")->check(CLI::IsMember({"table", "json"}));
+  auto* admin_pre = admin_cmd->add_subcommand("pre", "Clair's pre-upgrade hook (a no-op for Lucid)");
+  admin_pre->add_option("version", admin.version, "Clair version");
+  auto* admin_post = admin_cmd->add_subcommand("post", "Clair's post-upgrade hook (a no-op for Lucid)");
+  admin_post->add_option("version", admin.version, "Clair version");
+
   try {
     auto args = NormalizeArgs(argc, argv);
     app.parse(args);
@@ -111,6 +128,10 @@ int Main(int argc, char** argv) {
   if (*check_cmd) return RunCheckConfig(check_files, check_out);
   if (*serve_cmd) return RunServe(serve);
   if (*doctor_cmd) return RunDoctor(doctor_opts);
+  if (*admin_cmd) {
+    for (auto* sub : admin_cmd->get_subcommands()) admin.action = sub->get_name();
+    return RunAdmin(admin);
+  }
   if (!serve_top.config_path.empty() || !serve_top.mode.empty() || std::getenv("CLAIR_MODE") != nullptr) {
     return RunServe(serve_top);
   }

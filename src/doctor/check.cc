@@ -15,6 +15,29 @@ std::string_view VerdictName(Verdict v) {
   return "fail";
 }
 
+namespace {
+std::string OneLine(const std::string& s) {
+  std::string out;
+  bool space = false;
+  for (char c : s) {
+    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+}  // namespace
+
+void Report::Add(CheckResult r) {
+  r.reason = OneLine(r.reason);
+  r.hint = OneLine(r.hint);
+  checks.push_back(std::move(r));
+}
+
 Verdict Report::Worst() const {
   Verdict w = Verdict::kPass;
   for (const auto& c : checks) w = std::max(w, c.verdict);

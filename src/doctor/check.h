@@ -26,7 +26,8 @@ struct CheckResult {
 
 struct Report {
   std::vector<CheckResult> checks;
-  void Add(CheckResult r) { checks.push_back(std::move(r)); }
+  // Keeps reason and hint on one line each (libpq and curl messages span lines).
+  void Add(CheckResult r);
   Verdict Worst() const;
   int Count(Verdict v) const;
 };

@@ -85,7 +85,31 @@ CheckResult Judge(const std::string& set, const std::string& url, const DnsResul
 
 }  // namespace
 
+void CheckPeers(Context& ctx, Report& out) {
+  // A matcher-mode server calls its indexer at matcher.indexer_addr.
+  if (ctx.opts.mode != config::Mode::kMatcher) return;
+  const std::string& addr = ctx.cfg->matcher.indexer_addr;
+  // Empty or without a scheme: validation has already failed on it.
+  if (addr.empty() || addr.find("://") == std::string::npos) return;
+  std::string base = addr;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  ProbeOptions po;
+  po.connect_timeout = ctx.opts.connect_timeout;
+  po.total_timeout = ctx.opts.total_timeout;
+  ProbeResult p = Probe(base + "/indexer/api/v1/index_state", po);
+  if (p.date_unix > 0) ctx.skews.push_back({base, static_cast<long long>(std::time(nullptr)) - p.date_unix});
+  if (p.phase != "ok") {
+    out.Add({"config", "matcher.indexer_addr", Verdict::kFail, base + " is not reachable: " + p.error,
+             "start the indexer or correct matcher.indexer_addr", {{"url", base}, {"phase", p.phase}}});
+  } else {
+    out.Add({"config", "matcher.indexer_addr", p.status < 500 ? Verdict::kPass : Verdict::kWarn,
+             base + " answers (HTTP " + std::to_string(p.status) + ")", p.status < 500 ? "" : "the indexer is failing",
+             {{"url", base}, {"status", std::to_string(p.status)}}});
+  }
+}
+
 void CheckUpdaters(Context& ctx, Report& out) {
+  CheckPeers(ctx, out);
   const auto& cfg = *ctx.cfg;
   if (ctx.opts.mode == config::Mode::kIndexer || ctx.opts.mode == config::Mode::kNotifier) return;
   if (cfg.matcher.disable_updaters) {

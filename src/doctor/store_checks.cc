@@ -102,7 +102,8 @@ void CheckOne(Context& ctx, Report& out, bool indexer, const std::string& connst
       out.Add({"database", name, Verdict::kFail, where + ": " + msg, "upgrade lucid or point it at another database",
                details});
     } else {
-      out.Add({"database", name, Verdict::kFail, where + ": cannot connect: " + msg,
+      out.Add({"database", name, Verdict::kFail,
+               msg.find("cannot connect") != std::string::npos ? msg : where + ": cannot connect: " + msg,
                sqlite ? "check the file's permissions and that no other program holds it locked"
                       : "is PostgreSQL running and reachable? check host/port/user/dbname in " + name +
                             ".connstring (try `pg_isready`)",

@@ -10,6 +10,7 @@
 #include "base/io.h"
 #include "base/strings.h"
 #include "core/clair_json.h"
+#include "http/encoding.h"
 
 namespace lucid::http {
 namespace bj = boost::json;
@@ -84,6 +85,7 @@ Response Json(int status, const bj::value& v, std::string content_type = "applic
   Response r;
   r.status = status;
   r.Set("Content-Type", std::move(content_type));
+  r.Set("Trailer", "Clair-Error");  // declared as upstream does; never sent (bodies are fully built first)
   r.body = json::Serialize(v);
   return r;
 }
@@ -215,7 +217,8 @@ std::string Negotiate(const std::vector<std::string_view>& accept, const std::ve
 }
 
 Api::Api(ApiOptions options, services::IndexerService* indexer, services::MatcherService* matcher)
-    : options_(std::move(options)), indexer_(indexer), matcher_(matcher) {}
+    : options_(std::move(options)), indexer_(indexer), matcher_(matcher),
+      reports_(std::make_unique<ReportCache>(ReportCache::Options{options_.report_cache_ttl})) {}
 
 Route Api::Resolve(const std::string& method, const std::string& path, const std::string& query) const {
   Route route;
@@ -337,6 +340,7 @@ Response Api::IndexReport(const Request& req, const services::CancelFlag& cancel
     return links;
   }
   auto report = indexer_->Index(*manifest, cancel);
+  reports_->Erase(digest);  // a re-index may have changed (or failed) the report
   if (!report.ok()) {
     // Error responses drop the Link headers (§1.2).
     int status = report.status().code() == StatusCode::kInvalidArgument ? 400 : 500;
@@ -364,6 +368,7 @@ Response Api::BulkDelete(const Request& req) {
     }
   }
   auto deleted = indexer_->DeleteManifests(digests);
+  for (const auto& d : digests) reports_->Erase(d.str());
   if (!deleted.ok()) return Error(500, "could not delete manifests: " + deleted.status().message());
   bj::array out;
   for (const auto& d : *deleted) out.emplace_back(d.str());
@@ -391,6 +396,7 @@ Response Api::DeleteIndexReport(const Request& req) {
   auto digest = Digest::Parse(LastElement(req.path));
   if (!digest.ok()) return Error(400, "malformed path: " + digest.status().message());
   auto deleted = indexer_->DeleteManifests({*digest});
+  reports_->Erase(digest->str());
   if (!deleted.ok()) return Error(500, "could not delete manifest: " + deleted.status().message());
   return Empty(204);
 }
@@ -445,23 +451,67 @@ Response Api::AffectedManifests(const Request& req) {
 }
 
 // M1 GET /matcher/api/v1/vulnerability_report/{digest}
+// Bodies come from the report cache (report_cache.h), already compressed for
+// the negotiated coding, so a polled report costs no matching and no deflate.
 Response Api::VulnerabilityReport(const Request& req) {
   auto digest = Digest::Parse(LastElement(req.path));
   if (!digest.ok()) return Error(400, "malformed path: " + digest.status().message());
+  const std::string coding = NegotiateEncoding(req.Header("accept-encoding"));
+  if (coding.empty()) return Empty(415);
+  const std::string key = digest->str();
+  ReportCache::Ticket ticket = reports_->Begin(key);
+  ReportCache::Filler fill(*reports_, key, ticket.token);
+  ReportCache::Body body = ticket.body;
+  if (!body) {
+    Response r = VulnerabilityReportUncached(*digest);
+    if (r.status != 200) return r;
+    body = std::make_shared<const CachedBody>(std::move(r.body));
+    fill.Fill(body);
+  }
+  if (coding == "identity") return ReportResponse(body->identity(), coding);
+  auto encoded = body->Encoded(coding);
+  if (!encoded.ok()) return Error(500, "could not encode the report: " + encoded.status().message());
+  return ReportResponse(**encoded, coding);
+}
+
+Response Api::ReportResponse(const std::string& body, const std::string& coding) const {
+  Response r;
+  r.status = 200;
+  r.Set("Content-Type", "application/vnd.clair.vulnerability_report.v1+json");
+  r.Set("Trailer", "Clair-Error");
+  if (coding != "identity") r.Set("Content-Encoding", coding);
+  r.Set("Cache-Control", "max-age=" + std::to_string(options_.cache_age.count()));
+  r.body = body;
+  return r;
+}
+
+std::optional<Response> Api::TryCached(const Route& route, const Request& req) {
+  if (route.kind != Route::Kind::kHandler || route.endpoint != kVulnerabilityReport) return std::nullopt;
+  auto digest = Digest::Parse(LastElement(req.path));
+  if (!digest.ok()) return std::nullopt;
+  ReportCache::Body body = reports_->Peek(digest->str());
+  if (!body) return std::nullopt;
+  const std::string coding = NegotiateEncoding(req.Header("accept-encoding"));
+  if (coding.empty()) return std::nullopt;
+  if (coding == "identity") return ReportResponse(body->identity(), coding);
+  auto encoded = body->PeekEncoded(coding);
+  if (!encoded) return std::nullopt;
+  return ReportResponse(*encoded, coding);
+}
+
+Response Api::VulnerabilityReportUncached(const Digest& digest) {
   auto init = matcher_->Initialized();
   if (!init.ok()) return Error(500, "could not check matcher state: " + init.status().message());
   if (!*init) return Empty(202);
   if (!indexer_) return Error(500, "no indexer configured");
-  auto report = indexer_->GetIndexReport(*digest);
+  auto report = indexer_->GetIndexReport(digest);
   if (!report.ok()) return Error(500, "could not retrieve index report: " + report.status().message());
   if (!report->has_value() || (*report)->state != IndexState::kIndexFinished) {
-    return Error(404, "index report for manifest \"" + digest->str() + "\" not found");
+    return Error(404, "index report for manifest \"" + digest.str() + "\" not found");
   }
   auto vr = matcher_->Scan(**report);
   if (!vr.ok()) return Error(500, "failed to start scan: " + vr.status().message());
-  Response r = Json(200, json::EncodeVulnerabilityReport(*vr), "application/vnd.clair.vulnerability_report.v1+json");
-  r.Set("Cache-Control", "max-age=" + std::to_string(options_.cache_age.count()));
-  return r;
+  return Json(200, json::EncodeVulnerabilityReport(*vr), "application/vnd.clair.vulnerability_report.v1+json");
 }
 
 // M2 GET /matcher/api/v1/internal/update_operation
@@ -490,6 +540,7 @@ Response Api::DeleteUpdateOperation(const Request& req) {
   std::string ref = LastElement(req.path);
   if (!IsUuid(ref)) return Error(400, "malformed path: \"" + ref + "\" is not a UUID");
   Status s = matcher_->DeleteUpdateOperation(ToLower(ref));
+  reports_->Clear();  // every report may have depended on that operation
   if (!s.ok()) return Error(500, "could not delete update operation: " + s.message());
   return Empty(200);
 }

@@ -7,10 +7,13 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "http/message.h"
+#include "http/report_cache.h"
 #include "services/indexer_service.h"
 #include "services/matcher_service.h"
 
@@ -24,6 +27,8 @@ struct ApiOptions {
   std::string openapi_path;
   std::chrono::seconds cache_age{1800};  // M1 Cache-Control max-age
   std::string last_modified;             // robots.txt Last-Modified (HTTP date)
+  // M1 bodies are reused this long (report_cache.h); 0 = recompute every time.
+  std::chrono::milliseconds report_cache_ttl{2000};
 };
 
 // Where a request goes, decided on the io thread before any work.
@@ -47,6 +52,12 @@ class Api {
   // for the other kinds. Blocking; call from a worker thread.
   Response Handle(const Route& route, const Request& req, const services::CancelFlag& cancel);
 
+  // The answer when it is ready without blocking (an M1 report in the cache,
+  // already in the negotiated coding); nullopt = run Handle() on a worker.
+  std::optional<Response> TryCached(const Route& route, const Request& req);
+  // Drops every cached M1 body (vulnerability data changed).
+  void InvalidateReports() { reports_->Clear(); }
+
   static Response Error(int status, std::string message);
   static Response NotFoundText();  // Go mux 404: text/plain "404 page not found"
 
@@ -64,9 +75,13 @@ class Api {
   Response OpenApi(const Request& req);                                           // D1
   Response Robots(const Request& req);
 
+  Response VulnerabilityReportUncached(const Digest& digest);
+  Response ReportResponse(const std::string& body, const std::string& coding) const;
+
   ApiOptions options_;
   services::IndexerService* indexer_;
   services::MatcherService* matcher_;
+  std::unique_ptr<ReportCache> reports_;
 };
 
 // Go path.Clean plus ServeMux's trailing-slash rule.

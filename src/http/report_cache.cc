@@ -1,8 +1,25 @@
 #include "http/report_cache.h"
 
-#include <vector>
+#include "http/encoding.h"
 
 namespace lucid::http {
+
+Result<std::shared_ptr<const std::string>> CachedBody::Encoded(const std::string& coding) const {
+  if (coding == "identity") return std::make_shared<const std::string>(identity_);
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = encoded_.find(coding);
+  if (it != encoded_.end()) return it->second;
+  LUCID_ASSIGN_OR_RETURN(std::string out, EncodeBody(coding, identity_));
+  auto p = std::make_shared<const std::string>(std::move(out));
+  encoded_.emplace(coding, p);
+  return p;
+}
+
+std::shared_ptr<const std::string> CachedBody::PeekEncoded(const std::string& coding) const {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = encoded_.find(coding);
+  return it == encoded_.end() ? nullptr : it->second;
+}
 
 ReportCache::ReportCache(Options options) : options_(options) {}
 
@@ -31,6 +48,17 @@ ReportCache::Ticket ReportCache::Begin(const std::string& key) {
   }
 }
 
+ReportCache::Body ReportCache::Peek(const std::string& key) {
+  if (!enabled()) return nullptr;
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end() || !it->second.body) return nullptr;
+  const auto age = Clock::now() - it->second.made;
+  if (age < options_.ttl) return it->second.body;
+  if (it->second.computing != 0 && age < options_.ttl + options_.max_stale) return it->second.body;
+  return nullptr;
+}
+
 void ReportCache::Finish(const std::string& key, uint64_t token, Body body) {
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -39,9 +67,9 @@ void ReportCache::Finish(const std::string& key, uint64_t token, Body body) {
     // result may already be outdated; do not store it.
     if (it != entries_.end() && it->second.computing == token) {
       Entry& e = it->second;
-      if (e.body) bytes_ -= e.body->size();
+      if (e.body) bytes_ -= e.body->identity().size();
       if (body) {
-        bytes_ += body->size();
+        bytes_ += body->identity().size();
         e.body = std::move(body);
         e.made = Clock::now();
         e.computing = 0;
@@ -58,7 +86,7 @@ void ReportCache::EvictLocked(Clock::time_point now) {
   const auto keep = options_.ttl + options_.max_stale;
   for (auto it = entries_.begin(); it != entries_.end();) {
     if (it->second.computing == 0 && now - it->second.made >= keep) {
-      if (it->second.body) bytes_ -= it->second.body->size();
+      if (it->second.body) bytes_ -= it->second.body->identity().size();
       it = entries_.erase(it);
     } else {
       ++it;
@@ -70,7 +98,7 @@ void ReportCache::EvictLocked(Clock::time_point now) {
       if (it->second.computing == 0 && (oldest == entries_.end() || it->second.made < oldest->second.made)) oldest = it;
     }
     if (oldest == entries_.end()) break;
-    if (oldest->second.body) bytes_ -= oldest->second.body->size();
+    if (oldest->second.body) bytes_ -= oldest->second.body->identity().size();
     entries_.erase(oldest);
   }
 }
@@ -80,7 +108,7 @@ void ReportCache::Erase(const std::string& key) {
     std::lock_guard<std::mutex> l(mu_);
     auto it = entries_.find(key);
     if (it != entries_.end()) {
-      if (it->second.body) bytes_ -= it->second.body->size();
+      if (it->second.body) bytes_ -= it->second.body->identity().size();
       entries_.erase(it);
     }
   }

@@ -14,7 +14,7 @@
 // or wait for the computation instead of repeating it.
 //
 //   auto t = cache.Begin(digest);
-//   if (t.body) return *t.body;                  // hit
+//   if (t.body) return t.body->identity();       // hit
 //   ReportCache::Filler fill(cache, digest, t);  // must compute; Fill() or drop
 //   ... build body ...; fill.Fill(body);
 #pragma once
@@ -22,17 +22,36 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
+#include "base/result.h"
+
 namespace lucid::http {
+
+// One serialised report and its compressed forms, made on first use.
+class CachedBody {
+ public:
+  explicit CachedBody(std::string identity) : identity_(std::move(identity)) {}
+  const std::string& identity() const { return identity_; }
+  // The body in `coding` ("identity", "gzip", "zstd", "deflate").
+  Result<std::shared_ptr<const std::string>> Encoded(const std::string& coding) const;
+  // Same, but only if already made (never compresses; for io threads).
+  std::shared_ptr<const std::string> PeekEncoded(const std::string& coding) const;
+
+ private:
+  std::string identity_;
+  mutable std::mutex mu_;
+  mutable std::map<std::string, std::shared_ptr<const std::string>> encoded_;
+};
 
 class ReportCache {
  public:
   using Clock = std::chrono::steady_clock;
-  using Body = std::shared_ptr<const std::string>;
+  using Body = std::shared_ptr<const CachedBody>;
 
   struct Options {
     std::chrono::milliseconds ttl{2000};  // 0 disables the cache
@@ -50,6 +69,8 @@ class ReportCache {
   // A fresh (or, during a refresh, stale-but-bounded) body, or a ticket to
   // compute it. May wait while another thread computes the same key.
   Ticket Begin(const std::string& key);
+  // What Begin() would serve, without waiting or starting a computation.
+  Body Peek(const std::string& key);
   // Ends a computation: `body` null = nothing cacheable (the entry is dropped).
   void Finish(const std::string& key, uint64_t token, Body body);
   void Erase(const std::string& key);

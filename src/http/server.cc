@@ -22,6 +22,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "http/api.h"
+#include "http/encoding.h"
 
 namespace lucid::http {
 namespace asio = boost::asio;
@@ -93,7 +94,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       : opts(std::move(o)),
         registry(r ? r : &metrics::Registry::Default()),
         api(ApiOptions{o_indexer(ix), o_matcher(m), opts.openapi_path, opts.cache_age,
-                       HttpDate(std::chrono::system_clock::now())},
+                       HttpDate(std::chrono::system_clock::now()), opts.report_cache_ttl},
             ix, m) {
     const std::vector<double> buckets = {0.5, 0.7, 1.1, 1.7, 2.7, 4.2, 6.5, 10, 15, 23, 36, 54, 83, 128, 196, 300};
     for (const char* g : {"indexerv1", "matcherv1", "discovery"}) {
@@ -373,6 +374,13 @@ asio::awaitable<Response> Server::Impl::HandleApi(Connection& conn, const Reques
   Route route = api.Resolve(req.method, req.path, req.query);
   if (route.kind != Route::Kind::kHandler) co_return api.Handle(route, req, nullptr);
   if (route.endpoint != 0 && route.group.empty()) co_return api.Handle(route, req, nullptr);  // robots.txt
+  // Response compression (contract §1.1), negotiated before any work is done.
+  const std::string coding = NegotiateEncoding(req.Header("accept-encoding"));
+  if (coding.empty()) {
+    Response r;
+    r.status = 415;
+    co_return r;
+  }
 
   const auto start = std::chrono::steady_clock::now();
   Families& fam = families[route.group];
@@ -391,7 +399,13 @@ asio::awaitable<Response> Server::Impl::HandleApi(Connection& conn, const Reques
       gate_held = true;
     }
   }
-  if (res.status != 429) {
+  // Answers that need no work (cached reports) skip the worker pool: two
+  // thread hand-offs per request cost more than building them.
+  std::optional<Response> fast;
+  if (res.status != 429) fast = api.TryCached(route, req);
+  if (fast) {
+    res = std::move(*fast);
+  } else if (res.status != 429) {
     auto cancel = std::make_shared<std::atomic<bool>>(false);
     {
       std::lock_guard<std::mutex> l(mu);
@@ -421,10 +435,19 @@ asio::awaitable<Response> Server::Impl::HandleApi(Connection& conn, const Reques
       job->client_gone = true;
       cancel->store(true);
     });
-    asio::post(*pool, [this, &route, &req, cancel, job, strand] {
+    asio::post(*pool, [this, &route, &req, &coding, cancel, job, strand] {
       Response r;
       try {
         r = api.Handle(route, req, cancel);
+        // Handlers may compress themselves (M1 serves cached compressed bodies).
+        if (coding != "identity" && !r.body.empty() && r.Get("Content-Encoding").empty()) {
+          auto encoded = EncodeBody(coding, r.body);
+          if (encoded.ok()) {
+            r.body = std::move(*encoded);
+            r.Set("Content-Encoding", coding);
+            r.Set("Trailer", "Clair-Error");
+          }
+        }
       } catch (const std::exception& e) {
         r = Api::Error(500, std::string("internal error: ") + e.what());
       }
@@ -620,6 +643,7 @@ Status Server::Run() {
 
 void Server::Stop() { impl_->Stop(); }
 void Server::SetReady(bool ready) { impl_->ready = ready; }
+void Server::InvalidateReports() { impl_->api.InvalidateReports(); }
 uint16_t Server::api_port() const { return impl_->api_port; }
 uint16_t Server::introspection_port() const { return impl_->intro_port; }
 

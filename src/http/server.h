@@ -38,6 +38,8 @@ struct ServerOptions {
   // 0 -> 4 x CPUs, < 0 -> unlimited.
   int64_t index_concurrency = 0;
   std::chrono::seconds cache_age{1800};  // M1 Cache-Control: max-age
+  // M1 bodies are reused this long (report_cache.h); 0 = recompute every request.
+  std::chrono::milliseconds report_cache_ttl{2000};
   std::string openapi_path;              // JSON OpenAPI document for /openapi/v1 ("" -> 404)
   bool metrics_enabled = true;           // serve metrics on introspection
   std::string metrics_path = "/metrics";
@@ -86,6 +88,8 @@ class Server {
   void Stop();
   // /readyz answers 200 once true.
   void SetReady(bool ready);
+  // Vulnerability data changed (an update run finished): cached M1 bodies go.
+  void InvalidateReports();
 
   uint16_t api_port() const;            // bound port (after Start)
   uint16_t introspection_port() const;  // 0 if not listening

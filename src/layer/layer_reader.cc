@@ -129,11 +129,12 @@ class Pass {
   Status CheckLimits(uint64_t upcoming = 0) {
     uint64_t u = uncompressed_bytes();
     if (u + upcoming > limits_.max_uncompressed_bytes) {
-      return TooLarge("layer decompresses to more than " + std::to_string(limits_.max_uncompressed_bytes) +
-                      " bytes (limit)");
+      return TooLarge("layer too large: it decompresses to more than " +
+                      std::to_string(limits_.max_uncompressed_bytes) +
+                      " bytes (limit; raise LUCID_MAX_LAYER_BYTES if this layer is legitimate)");
     }
     if (u > limits_.ratio_check_after && bytes_ > 0 && u / bytes_ > limits_.max_ratio) {
-      return TooLarge("layer looks like a decompression bomb: " + std::to_string(u) + " bytes from " +
+      return TooLarge("layer too large for its size, likely a decompression bomb: " + std::to_string(u) + " bytes from " +
                       std::to_string(bytes_) + " compressed (ratio over " + std::to_string(limits_.max_ratio) + ":1)");
     }
     return Status::Ok();

@@ -14,17 +14,40 @@ UpdateScheduler::~UpdateScheduler() { Stop(); }
 
 void UpdateScheduler::Start() { thread_ = std::thread([this] { Loop(); }); }
 
-void UpdateScheduler::Stop() {
+void UpdateScheduler::RequestStop() {
   {
     std::lock_guard<std::mutex> l(mu_);
     stop_ = true;
   }
-  manager_->Cancel();  // cuts retry waits of a run in progress short
+  manager_->Cancel();
   cv_.notify_all();
+}
+
+bool UpdateScheduler::Join(std::chrono::milliseconds timeout) {
+  {
+    std::unique_lock<std::mutex> l(mu_);
+    if (!cv_.wait_for(l, timeout, [this] { return finished_ || !thread_.joinable(); })) return false;
+  }
+  if (thread_.joinable()) thread_.join();
+  return true;
+}
+
+void UpdateScheduler::Stop() {
+  RequestStop();
   if (thread_.joinable()) thread_.join();
 }
 
 void UpdateScheduler::Loop() {
+  struct Finished {
+    UpdateScheduler* s;
+    ~Finished() {
+      {
+        std::lock_guard<std::mutex> l(s->mu_);
+        s->finished_ = true;
+      }
+      s->cv_.notify_all();
+    }
+  } finished{this};
   while (true) {
     {
       std::lock_guard<std::mutex> l(mu_);
@@ -35,7 +58,13 @@ void UpdateScheduler::Loop() {
     runs_++;
     int failed = 0;
     for (const auto& o : summary.outcomes) failed += o.status == "failed";
-    if (retention_ > 0) {
+    if (after_run_) after_run_();
+    bool stopping;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stopping = stop_;
+    }
+    if (retention_ > 0 && !stopping) {
       auto gc = store_->GarbageCollect(retention_);
       if (!gc.ok()) log::Warn("updater", "garbage collection failed", {{"error", gc.status().message()}});
     }

@@ -1,5 +1,6 @@
 #include "store/sql_store.h"
 
+#include <algorithm>
 #include <set>
 #include <unordered_map>
 
@@ -164,7 +165,7 @@ Result<std::vector<std::vector<Vulnerability>>> SqlBackend::GetCandidates(SqlCon
     }
     for (const auto& v : vals) p.emplace_back(std::string_view(v));
     LUCID_RETURN_IF_ERROR(c->Query(it->second, p, [&](const Row& r) {
-      LUCID_ASSIGN_OR_RETURN(auto v, internal::DecodeStoredVuln(r.Text(1), r.Int(0)));
+      LUCID_ASSIGN_OR_RETURN(auto v, vuln_cache_.Decode(r.Text(1), r.Int(0)));
       out[qi].push_back(std::move(v));
       return Status::Ok();
     }));
@@ -206,9 +207,36 @@ Result<std::optional<IndexerStore::StoredReport>> SqlIndexerStore::GetIndexRepor
                                    return Status::Ok();
                                  }));
   if (!text) return std::optional<StoredReport>();
+  const std::string key = manifest.str();
+  {
+    std::shared_ptr<const StoredReport> hit;
+    {
+      std::lock_guard<std::mutex> l(report_mu_);
+      auto it = reports_.find(key);
+      if (it != reports_.end() && it->second.text == *text && it->second.report->state == *state) {
+        hit = it->second.report;
+      }
+    }
+    if (hit) return std::optional<StoredReport>(*hit);
+  }
   auto report = json::DecodeIndexReport(*text);
-  if (!report.ok()) return Corrupt("stored index report for " + manifest.str() + ": " + report.status().message());
-  return std::optional<StoredReport>(StoredReport{std::move(*report), *state});
+  if (!report.ok()) return Corrupt("stored index report for " + key + ": " + report.status().message());
+  auto stored = std::make_shared<const StoredReport>(StoredReport{std::move(*report), *state});
+  constexpr size_t kMaxBytes = size_t{64} << 20;
+  const size_t cost = 3 * text->size() + key.size() + 256;  // text + decoded form, roughly
+  {
+    std::lock_guard<std::mutex> l(report_mu_);
+    if (report_bytes_ + cost > kMaxBytes) {
+      reports_.clear();
+      report_bytes_ = 0;
+    }
+    auto [it, inserted] = reports_.try_emplace(key);
+    if (!inserted) report_bytes_ -= std::min(report_bytes_, 3 * it->second.text.size() + key.size() + 256);
+    it->second.text = std::move(*text);
+    it->second.report = stored;
+    report_bytes_ += cost;
+  }
+  return std::optional<StoredReport>(*stored);
 }
 
 Status SqlIndexerStore::PutIndexReport(const IndexReport& report, const std::vector<Digest>& layers,
@@ -740,17 +768,66 @@ Result<std::map<std::string, std::vector<std::string>>> SqlMatcherStore::GetEnri
   return out;
 }
 
+namespace {
+
+// Counts, size and schema version shared by both stores' Stats().
+Result<StoreStats> BasicStats(SqlBackend& b, SqlConn* c, const MigrationSet& migrations,
+                              std::initializer_list<const char*> tables) {
+  StoreStats st;
+  st.backend = b.name();
+  st.location = b.location();
+  st.schema_version_known = static_cast<int>(migrations.steps.size());
+  LUCID_ASSIGN_OR_RETURN(st.schema_version, SchemaVersion(b, c, migrations));
+  for (const char* t : tables) {
+    LUCID_ASSIGN_OR_RETURN(bool exists, b.TableExists(c, t));
+    if (!exists) continue;
+    LUCID_ASSIGN_OR_RETURN(auto n, c->QueryInt(std::string("SELECT count(*) FROM ") + t));
+    st.counts[std::string(t).substr(6)] = n.value_or(0);  // without the "lucid_" prefix
+  }
+  LUCID_ASSIGN_OR_RETURN(st.size_bytes, b.SizeBytes(c));
+  return st;
+}
+
+}  // namespace
+
+Result<StoreStats> SqlIndexerStore::Stats() {
+  LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
+  Txn txn(c.get());
+  LUCID_RETURN_IF_ERROR(txn.BeginRead());
+  LUCID_ASSIGN_OR_RETURN(auto st, BasicStats(*b_, c.get(), migrations_,
+                                             {"lucid_manifest", "lucid_manifest_layer", "lucid_layer_artifact",
+                                              "lucid_index_report", "lucid_manifest_index"}));
+  if (st.counts.count("layer_artifact")) {
+    LUCID_ASSIGN_OR_RETURN(auto layers, c->QueryInt("SELECT count(DISTINCT layer) FROM lucid_layer_artifact"));
+    st.counts["layers_scanned"] = layers.value_or(0);
+  }
+  LUCID_RETURN_IF_ERROR(txn.Commit());
+  return st;
+}
+
 Result<StoreStats> SqlMatcherStore::Stats() {
   LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
-  StoreStats st;
-  st.backend = b_->name();
-  for (const char* t : {"lucid_update_operation", "lucid_vuln", "lucid_uo_vuln", "lucid_enrichment",
-                        "lucid_uo_enrichment"}) {
-    LUCID_ASSIGN_OR_RETURN(auto n, c->QueryInt(std::string("SELECT count(*) FROM ") + t));
-    st.counts[std::string(t).substr(6)] = n.value_or(0);
+  // One snapshot, so counts and operations agree with each other.
+  Txn txn(c.get());
+  LUCID_RETURN_IF_ERROR(txn.BeginRead());
+  LUCID_ASSIGN_OR_RETURN(auto st, BasicStats(*b_, c.get(), migrations_,
+                                             {"lucid_update_operation", "lucid_latest_update_operation", "lucid_vuln",
+                                              "lucid_uo_vuln", "lucid_enrichment", "lucid_enrichment_tag",
+                                              "lucid_uo_enrichment"}));
+  if (st.counts.count("update_operation")) {
+    LUCID_RETURN_IF_ERROR(c->Query(
+        "SELECT o.updater, n.ops, o.date, o.ref FROM lucid_update_operation o JOIN "
+        "(SELECT updater, count(*) AS ops, max(id) AS top FROM lucid_update_operation WHERE date <> '' "
+        "GROUP BY updater) n ON o.id = n.top ORDER BY o.updater",
+        {}, [&](const Row& r) {
+          auto& u = st.updaters[r.Text(0)];
+          u.operations = r.Int(1);
+          u.latest_date = r.Text(2);
+          u.latest_ref = r.Text(3);
+          return Status::Ok();
+        }));
   }
-  LUCID_ASSIGN_OR_RETURN(st.size_bytes, b_->SizeBytes(c.get()));
-  LUCID_ASSIGN_OR_RETURN(st.schema_version, SchemaVersion(*b_, c.get(), migrations_));
+  LUCID_RETURN_IF_ERROR(txn.Commit());
   return st;
 }
 

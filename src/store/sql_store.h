@@ -8,7 +8,9 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "store/sql_conn.h"
@@ -21,6 +23,8 @@ class SqlBackend {
  public:
   virtual ~SqlBackend() = default;
   virtual std::string name() const = 0;  // "sqlite" | "postgres"
+  // Where the data lives, for operators: a path or host/port/dbname (no password).
+  virtual std::string location() const = 0;
   virtual Result<ConnPtr> Acquire() = 0;
 
   // Returns nullptr when another thread or process holds `key`.
@@ -48,6 +52,10 @@ class SqlBackend {
   // Runs inside a read transaction on `c`.
   virtual Result<std::vector<std::vector<Vulnerability>>> GetCandidates(SqlConn* c,
                                                                          const std::vector<VulnQuery>& queries);
+
+ protected:
+  // Candidate rows decode through this (see store_util.h).
+  internal::DecodedVulnCache vuln_cache_;
 };
 
 // Brings the schema described by `set` up to date, or explains why it cannot:
@@ -59,7 +67,8 @@ Result<int> SchemaVersion(SqlBackend& backend, SqlConn* c, const MigrationSet& s
 
 class SqlIndexerStore : public IndexerStore {
  public:
-  explicit SqlIndexerStore(std::shared_ptr<SqlBackend> b) : b_(std::move(b)) {}
+  SqlIndexerStore(std::shared_ptr<SqlBackend> b, MigrationSet migrations)
+      : b_(std::move(b)), migrations_(std::move(migrations)) {}
 
   Result<std::optional<std::string>> GetLayerArtifacts(const Digest& layer, const std::string& scanner_key) override;
   Status PutLayerArtifacts(const Digest& layer, const std::string& scanner_key, const std::string& blob) override;
@@ -71,11 +80,23 @@ class SqlIndexerStore : public IndexerStore {
   Result<std::vector<Digest>> ManifestsWithPackage(const std::string& name) override;
   Result<std::unique_ptr<Lock>> LockKey(const std::string& key, std::chrono::seconds timeout) override;
   Result<std::unique_ptr<Lock>> TryLockKey(const std::string& key) override;
+  Result<StoreStats> Stats() override;
 
   SqlBackend& backend() { return *b_; }
 
  private:
   std::shared_ptr<SqlBackend> b_;
+  MigrationSet migrations_;
+  // Decoded reports by manifest, reused only while the stored text is
+  // unchanged (M1 reads the same reports over and over; decoding one costs
+  // about a millisecond). Bounded by bytes; starts over when full.
+  struct CachedReport {
+    std::string text;
+    std::shared_ptr<const StoredReport> report;
+  };
+  std::mutex report_mu_;
+  std::unordered_map<std::string, CachedReport> reports_;
+  size_t report_bytes_ = 0;
 };
 
 class SqlMatcherStore : public MatcherStore {

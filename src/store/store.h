@@ -20,6 +20,23 @@
 
 namespace lucid::store {
 
+// Database statistics for `lucid admin stats`.
+struct StoreStats {
+  std::map<std::string, int64_t> counts;  // table/entity -> rows
+  int64_t size_bytes = -1;
+  int schema_version = 0;
+  int schema_version_known = 0;  // the version this binary migrates to
+  std::string backend;
+  std::string location;  // SQLite path or PostgreSQL host/port/dbname (never a password)
+  // Matcher only: stored operations per updater and the newest one's date.
+  struct UpdaterOps {
+    int64_t operations = 0;
+    std::string latest_date;
+    std::string latest_ref;
+  };
+  std::map<std::string, UpdaterOps> updaters;
+};
+
 // Held while a manifest or layer is being indexed, so two indexers (threads
 // or processes) never do the same work twice. Released on destruction.
 class Lock {
@@ -63,6 +80,9 @@ class IndexerStore {
   virtual Result<std::unique_ptr<Lock>> LockKey(const std::string& key, std::chrono::seconds timeout) = 0;
   // Returns a null Lock (not an error) when another thread or process holds `key`.
   virtual Result<std::unique_ptr<Lock>> TryLockKey(const std::string& key) = 0;
+
+  // Row counts, size and schema version of the indexer tables.
+  virtual Result<StoreStats> Stats() { return Unsupported("this indexer store keeps no statistics"); }
 };
 
 // Candidate lookup for one index record: every stored vulnerability of the
@@ -92,12 +112,6 @@ struct UpdateDiff {
   std::vector<Vulnerability> removed;
 };
 
-struct StoreStats {
-  std::map<std::string, int64_t> counts;  // table/entity -> rows
-  int64_t size_bytes = -1;
-  int schema_version = 0;
-  std::string backend;
-};
 
 class MatcherStore {
  public:

@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/result.h"
@@ -51,6 +52,27 @@ struct VulnRow {
 VulnRow MakeVulnRow(const Vulnerability& v, const std::string& updater);
 // Decodes a stored vulnerability; its id becomes the row id.
 Result<Vulnerability> DecodeStoredVuln(std::string_view json, int64_t id);
+
+// Decoded vulnerabilities by row id, so that hot candidate lookups skip the
+// JSON decode. An entry is reused only when the stored text is byte-for-byte
+// the one it was decoded from, so a reused row id (SQLite may reuse ids after
+// garbage collection) can never return a stale record. Bounded by bytes; when
+// full it starts over (simple, and the working set refills in one request).
+class DecodedVulnCache {
+ public:
+  explicit DecodedVulnCache(size_t max_bytes = size_t{96} << 20) : max_bytes_(max_bytes) {}
+  Result<Vulnerability> Decode(std::string&& json, int64_t id);
+
+ private:
+  struct Entry {
+    std::string json;
+    std::shared_ptr<const Vulnerability> vuln;
+  };
+  std::mutex mu_;
+  std::unordered_map<int64_t, Entry> entries_;
+  size_t bytes_ = 0;
+  const size_t max_bytes_;
+};
 
 struct EnrichmentRow {
   std::string hash;

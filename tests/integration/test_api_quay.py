@@ -8,6 +8,7 @@ vulnerability reports from the matcher.
 The same tests run against one combo process and against an indexer process
 plus a matcher process (the matcher reaches the indexer over HTTP)."""
 import base64
+import gzip
 import http.client
 import json
 import os
@@ -19,6 +20,7 @@ import tempfile
 import time
 import unittest
 import urllib.parse
+import zlib
 
 import jwt
 
@@ -312,6 +314,30 @@ class QuayFlow:
         self.assertGreater(sum(len(v) for v in rep["package_vulnerabilities"].values()), 50)
         updaters = {v["updater"] for v in rep["vulnerabilities"].values()}
         self.assertIn("debian/updater", updaters)
+        # Served again (from Lucid's short-lived report cache) it is the same report.
+        again = self.mat("GET", "vulnerability_report/" + digest)
+        self.assertEqual((again.status, again.json()), (200, rep))
+
+    def test_response_compression(self):
+        """Quay's client sends Accept-Encoding: gzip, deflate; Go's sends gzip."""
+        digest = self.manifest["hash"]
+        plain = self.mat("GET", "vulnerability_report/" + digest).json()
+        for coding, decode in (("gzip", lambda b: gzip.decompress(b)), ("deflate", zlib.decompress)):
+            for _ in range(2):  # computed, then cached
+                r = self.mat("GET", "vulnerability_report/" + digest, {"Accept-Encoding": coding})
+                self.assertEqual(r.status, 200)
+                self.assertEqual(r.header("Content-Encoding"), coding)
+                self.assertEqual(json.loads(decode(r.body)), plain)
+        r = self.idx("GET", "index_report/" + digest, headers={"Accept-Encoding": "gzip, deflate"})
+        self.assertEqual((r.status, r.header("Content-Encoding")), (200, "gzip"))
+        self.assertSchema("index_report", json.loads(gzip.decompress(r.body)))
+        r = self.idx("GET", "index_report/sha256:" + "ab" * 32, headers={"Accept-Encoding": "gzip"})
+        self.assertEqual(r.header("Content-Encoding"), "gzip")
+        self.assertSchema("error", json.loads(gzip.decompress(r.body)))
+        r = self.mat("GET", "vulnerability_report/" + digest, {"Accept-Encoding": "br"})
+        self.assertEqual((r.status, r.header("Content-Encoding")), (200, None))
+        r = self.mat("GET", "vulnerability_report/" + digest, {"Accept-Encoding": "br, identity;q=0, *;q=0"})
+        self.assertEqual((r.status, r.body), (415, b""))
 
     def test_not_found_and_bad_digest(self):
         r = self.mat("GET", "vulnerability_report/sha256:" + "ab" * 32)
@@ -399,11 +425,17 @@ class QuayFlow:
         self.assertEqual(r.status, 201, r.body[:500])
         self.assertSchema("index_report", r.json())
         self.assertEqual(len(dpkg_packages(r.json())), 88)
+        self.assertEqual(self.mat("GET", "vulnerability_report/" + base["hash"]).status, 200)  # now cached
         r = self.idx("DELETE", "index_report", [base["hash"], ZERO_DIGEST])
         self.assertEqual(r.status, 200, r.body[:500])
         self.assertSchema("bulk_delete", r.json())
         self.assertEqual(r.json(), [base["hash"]])
         self.assertError(self.idx("GET", "index_report/" + base["hash"]), 404, "not-found")
+        if self.split:
+            # The matcher learns of another process's delete within its report-cache TTL (2 s).
+            deadline = time.time() + 5
+            while self.mat("GET", "vulnerability_report/" + base["hash"]).status == 200 and time.time() < deadline:
+                time.sleep(0.2)
         self.assertError(self.mat("GET", "vulnerability_report/" + base["hash"]), 404, "not-found")
         # debian-app shares debian-base's layer; its report and vulnerabilities are untouched.
         self.assertEqual(self.idx("GET", "index_report/" + self.manifest["hash"]).status, 200)

@@ -294,6 +294,15 @@ class DoctorTest(unittest.TestCase):
         self.assertEqual((c["verdict"], c["details"]["phase"]), ("fail", "dns"), c)
         self.assertIn("no-such-feed-host.invalid", c["reason"])
 
+    def test_matcher_mode_checks_its_indexer(self):
+        cfg = self.config("matcher:\n  indexer_addr: http://127.0.0.1:%d/\nupdaters:\n  sets: []\n" % free_port())
+        rc, doc = self.doctor("--config", cfg, "--mode", "matcher")
+        self.assertEqual(rc, 1)
+        c = checks(doc, "config", "matcher.indexer_addr")[0]
+        self.assertEqual(c["verdict"], "fail", c)
+        self.assertIn("is not reachable", c["reason"])
+        self.assertEqual(checks(doc, "database", "indexer"), [])  # not used in matcher mode
+
     # --- clock ------------------------------------------------------------------
 
     def test_clock_skew_against_date_header(self):

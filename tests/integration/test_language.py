@@ -202,6 +202,15 @@ class LanguageTest(unittest.TestCase):
             if v["updater"] == "osv/npm":
                 self.assertTrue(v["links"].startswith("http"), v)
 
+    def test_clair_format_is_schema_valid(self):
+        r = harness.run(["scan", "--config", self.config, "--format", "clair", APP], env=self.env)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        rep = json.loads(r.stdout)
+        self.assertEqual(harness.schema_errors("vulnerability_report", rep), [])
+        osv = [v for v in rep["vulnerabilities"].values() if v["updater"] == "osv/npm"]
+        self.assertTrue(osv)
+        self.assertTrue(all(v["repository"]["name"] == "npm" for v in osv))
+
     def test_nested_jars_in_a_spring_boot_jar(self):
         snakeyaml = layer_member(1, "usr/share/java/snakeyaml.jar")
         with open(os.path.join(harness.SHARED, "data/upstream-fixtures/java/java/jar/testdata/inner/inner.jar"), "rb") as f:

@@ -4,6 +4,9 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <thread>
+
+#include "base/log.h"
 
 namespace lucid::store {
 
@@ -19,10 +22,46 @@ struct PgBackend::Pool {
 
 struct PgBackend::LockState {
   PgConfig cfg;
-  std::mutex mu;  // guards conn and gen
+  std::mutex mu;  // guards conn, gen and held
   std::unique_ptr<PgConn> conn;
   uint64_t gen = 0;  // bumped on reconnect: locks taken before are gone
+  int held = 0;      // advisory locks currently held through conn
   internal::LocalLockTable table;
+
+  // Liveness ping of the lock connection (every kPingInterval, like Clair), so
+  // a lost session -- and with it every advisory lock it held -- is noticed
+  // and logged even while no new lock is being taken.
+  static constexpr std::chrono::seconds kPingInterval{5};
+  std::mutex ping_mu;
+  std::condition_variable ping_cv;
+  bool stopping = false;
+  std::thread pinger;
+
+  void PingLoop() {
+    std::unique_lock<std::mutex> pl(ping_mu);
+    while (!ping_cv.wait_for(pl, kPingInterval, [&] { return stopping; })) {
+      pl.unlock();
+      Ping();
+      pl.lock();
+    }
+  }
+
+  void Ping() {
+    std::lock_guard<std::mutex> l(mu);
+    if (!conn) return;
+    bool alive = conn->Healthy();
+    if (alive) alive = conn->QueryInt("SELECT 1").ok() && !conn->broken();
+    if (alive) return;
+    if (held > 0) {
+      log::Error("store", "PostgreSQL lock connection lost; the advisory locks it held are released",
+                 {{"database", cfg.display}, {"locks", static_cast<int64_t>(held)}});
+    } else {
+      log::Warn("store", "PostgreSQL lock connection lost; reconnecting on next use", {{"database", cfg.display}});
+    }
+    conn.reset();
+    held = 0;
+    ++gen;  // locks taken through the old session must not unlock on a new one
+  }
 };
 
 namespace {
@@ -36,6 +75,7 @@ class PgLock final : public Lock {
       std::lock_guard<std::mutex> l(s_->mu);
       if (s_->conn && s_->gen == gen_ && !s_->conn->broken()) {
         (void)s_->conn->Exec("SELECT pg_advisory_unlock($1)", {id_});
+        if (s_->held > 0) --s_->held;
       }
     }
     s_->table.Release(key_);
@@ -87,10 +127,19 @@ Result<std::shared_ptr<PgBackend>> PgBackend::Open(const std::string& connstring
   pool->open = 1;
   auto locks = std::make_shared<LockState>();
   locks->cfg = cfg;
+  LockState* raw = locks.get();
+  locks->pinger = std::thread([raw] { raw->PingLoop(); });
   return std::shared_ptr<PgBackend>(new PgBackend(std::move(pool), std::move(locks)));
 }
 
-PgBackend::~PgBackend() = default;
+PgBackend::~PgBackend() {
+  {
+    std::lock_guard<std::mutex> l(locks_->ping_mu);
+    locks_->stopping = true;
+  }
+  locks_->ping_cv.notify_all();
+  if (locks_->pinger.joinable()) locks_->pinger.join();
+}
 
 const std::string& PgBackend::display() const { return pool_->cfg.display; }
 
@@ -171,6 +220,7 @@ Result<std::unique_ptr<Lock>> PgBackend::TryLockKey(const std::string& key) {
       if (c.ok()) {
         locks_->conn = std::move(*c);
         ++locks_->gen;
+        locks_->held = 0;
       } else {
         err = c.status();
       }
@@ -183,6 +233,7 @@ Result<std::unique_ptr<Lock>> PgBackend::TryLockKey(const std::string& key) {
         if (locks_->conn->broken()) locks_->conn.reset();
       } else {
         got = r->has_value() && **r == "t";
+        if (got) ++locks_->held;
       }
     }
   }
@@ -295,9 +346,13 @@ Result<std::vector<std::vector<Vulnerability>>> PgBackend::GetCandidates(SqlConn
     }
     std::string sql =
         "SELECT q.i, v.id, v.json FROM unnest(" + unnest + ") WITH ORDINALITY AS q(" + names +
-        ", i) CROSS JOIN LATERAL (SELECT v.id, v.json FROM lucid_vuln v WHERE "
-        "((v.package_name = q.pname AND v.package_kind = q.pkind) OR "
-        "(q.sname <> '' AND v.package_name = q.sname AND v.package_kind = 'source'))" +
+        ", i) CROSS JOIN LATERAL ("
+        // Two index probes on (package_name, package_kind) instead of one OR,
+        // which PostgreSQL can only answer with a scan of the whole table.
+        "SELECT v.id, v.json FROM lucid_vuln v WHERE v.package_name = q.pname AND v.package_kind = q.pkind" +
+        where +
+        " UNION ALL SELECT v.id, v.json FROM lucid_vuln v WHERE q.sname <> '' AND v.package_name = q.sname "
+        "AND v.package_kind = 'source' AND NOT (q.pkind = 'source' AND q.pname = q.sname)" +
         where +
         ") v JOIN lucid_uo_vuln uv ON uv.vuln = v.id AND uv.uo = ANY(" + Ph(ncols + 1) + "::bigint[])";
     std::vector<std::string> arrays;
@@ -313,7 +368,7 @@ Result<std::vector<std::vector<Vulnerability>>> PgBackend::GetCandidates(SqlConn
     LUCID_RETURN_IF_ERROR(static_cast<PgConn*>(c)->QueryUnprepared(sql, p, [&](const Row& r) {
       int64_t ord = r.Int(0);
       if (ord < 1 || static_cast<size_t>(ord) > idx.size()) return Internal("candidate row out of range");
-      LUCID_ASSIGN_OR_RETURN(auto v, internal::DecodeStoredVuln(r.Text(2), r.Int(1)));
+      LUCID_ASSIGN_OR_RETURN(auto v, vuln_cache_.Decode(r.Text(2), r.Int(1)));
       out[idx[static_cast<size_t>(ord - 1)]].push_back(std::move(v));
       return Status::Ok();
     }));

@@ -18,6 +18,7 @@ class PgBackend final : public SqlBackend {
   ~PgBackend() override;
 
   std::string name() const override { return "postgres"; }
+  std::string location() const override { return display(); }
   Result<ConnPtr> Acquire() override;
   Result<std::unique_ptr<Lock>> TryLockKey(const std::string& key) override;
   internal::LocalLockTable* local_locks() override;

@@ -9,7 +9,7 @@ Result<std::shared_ptr<PostgresIndexerStore>> PostgresIndexerStore::Open(const s
   LUCID_ASSIGN_OR_RETURN(auto b, PgBackend::Open(connstring));
   auto v = ApplyMigrations(*b, PgIndexerMigrations(), migrate);
   if (!v.ok()) return v.status().WithContext(b->display());
-  return std::make_shared<PostgresIndexerStore>(std::move(b));
+  return std::make_shared<PostgresIndexerStore>(std::move(b), PgIndexerMigrations());
 }
 
 Result<std::shared_ptr<PostgresMatcherStore>> PostgresMatcherStore::Open(const std::string& connstring, bool migrate) {

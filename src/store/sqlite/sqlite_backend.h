@@ -24,6 +24,7 @@ class SqliteBackend final : public SqlBackend {
   ~SqliteBackend() override;
 
   std::string name() const override { return "sqlite"; }
+  std::string location() const override { return path_; }
   Result<ConnPtr> Acquire() override;
   Result<std::unique_ptr<Lock>> TryLockKey(const std::string& key) override;
   internal::LocalLockTable* local_locks() override;

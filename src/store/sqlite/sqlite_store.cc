@@ -9,7 +9,7 @@ Result<std::shared_ptr<SqliteIndexerStore>> SqliteIndexerStore::Open(const std::
   LUCID_ASSIGN_OR_RETURN(auto b, SqliteBackend::Open(path));
   auto v = ApplyMigrations(*b, SqliteIndexerMigrations(), migrate);
   if (!v.ok()) return v.status().WithContext("sqlite " + b->path());
-  return std::make_shared<SqliteIndexerStore>(std::move(b));
+  return std::make_shared<SqliteIndexerStore>(std::move(b), SqliteIndexerMigrations());
 }
 
 Result<std::shared_ptr<SqliteMatcherStore>> SqliteMatcherStore::Open(const std::string& path, bool migrate) {
