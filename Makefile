@@ -4,7 +4,7 @@
 JOBS ?= $(shell nproc)
 BUILD ?= build
 
-.PHONY: deps test-deps build run test test-asan bench clean
+.PHONY: deps test-deps build run test test-asan bench fuzz clean
 
 deps:
 	tools/install-deps.sh build
@@ -33,3 +33,11 @@ bench: build
 
 clean:
 	rm -rf build build-asan
+
+# libFuzzer targets (clang), each run for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+	  -DLUCID_BUILD_FUZZ=ON -DLUCID_BUILD_TESTS=OFF -DLUCID_BUILD_BENCH=OFF >/dev/null
+	ninja -C build-fuzz -j$(JOBS) fuzzers
+	tools/run-fuzzers.sh build-fuzz $(FUZZ_SECONDS)

@@ -21,8 +21,9 @@ Result<config::Config> LoadConfigOrDefault(const std::string& path, config::Mode
   if (!errors.ok()) return errors;
   log::Level level;
   bool color = false;
-  if (log::ParseLevel(cfg.log_level, &level, &color) && log::CurrentLevel() > level) {
-    log::Configure(level, color ? log::Format::kConsole : log::Format::kJson);
+  // The file's log_level applies to the CLI too (default: info).
+  if (!path.empty() && log::ParseLevel(cfg.log_level, &level, &color)) {
+    log::Configure(level, color ? log::Format::kConsole : log::Format::kJson, color);
   }
   return cfg;
 }

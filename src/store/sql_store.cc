@@ -129,48 +129,121 @@ Status SqlBackend::InsertEnrichments(SqlConn* c, int64_t uo, const std::string& 
 Result<std::vector<std::vector<Vulnerability>>> SqlBackend::GetCandidates(SqlConn* c,
                                                                           const std::vector<VulnQuery>& queries) {
   std::vector<std::vector<Vulnerability>> out(queries.size());
+  std::vector<internal::CandidateRow> rows;
+  // A record's candidates are those of its binary (name, kind) plus those of
+  // its source (name, "source"). The two halves are looked up separately and
+  // memoised per call: the binaries built from one source (libc6, libc-bin,
+  // ...) share the source half, which is most of the rows.
+  std::unordered_map<std::string, std::vector<std::pair<int64_t, std::string>>> halves;
   // SQL text per constraint list; the connection caches the prepared form.
   std::unordered_map<std::string, std::string> sql_cache;
   for (size_t qi = 0; qi < queries.size(); ++qi) {
     const VulnQuery& q = queries[qi];
     if (!q.record || !q.record->package) return InvalidArgument("candidate query without a package");
-    std::string key;
-    for (auto con : q.constraints) key += static_cast<char>('a' + static_cast<int>(con));
-    auto it = sql_cache.find(key);
+    std::string shape;
+    for (auto con : q.constraints) shape += static_cast<char>('a' + static_cast<int>(con));
+    auto it = sql_cache.find(shape);
     if (it == sql_cache.end()) {
       std::string sql =
-          "SELECT v.id, v.json FROM lucid_vuln v "
+          "SELECT v.id, v.hash FROM lucid_vuln v "
           "JOIN lucid_uo_vuln uv ON uv.vuln = v.id "
           "JOIN lucid_latest_update_operation l ON l.uo = uv.uo AND l.kind = 'vulnerability' "
-          "WHERE ((v.package_name = $1 AND v.package_kind = $2) OR "
-          "(v.package_name = $3 AND v.package_kind = 'source'))";
-      int n = 4;
+          "WHERE v.package_name = $1 AND v.package_kind = $2";
+      int n = 3;
       for (auto con : q.constraints) {
         sql += " AND v." + std::string(internal::ConstraintColumn(con)) + " = $" + std::to_string(n++);
       }
-      it = sql_cache.emplace(key, std::move(sql)).first;
+      it = sql_cache.emplace(shape, std::move(sql)).first;
     }
     const Package& pkg = *q.record->package;
-    std::string kind(PackageKindName(pkg.kind));
+    const std::string kind(PackageKindName(pkg.kind));
     // Scrubbed like the stored columns, so odd bytes still match themselves.
     const std::string name = internal::ScrubUtf8(pkg.name), source = internal::ScrubUtf8(pkg.source.name);
     std::vector<std::string> vals;
     vals.reserve(q.constraints.size());
     for (auto con : q.constraints) vals.push_back(internal::ScrubUtf8(internal::ConstraintValue(*q.record, con)));
-    Params p{std::string_view(name), std::string_view(kind)};
-    if (source.empty()) {
-      p.emplace_back(nullptr);  // matches nothing
-    } else {
-      p.emplace_back(std::string_view(source));
-    }
-    for (const auto& v : vals) p.emplace_back(std::string_view(v));
-    LUCID_RETURN_IF_ERROR(c->Query(it->second, p, [&](const Row& r) {
-      LUCID_ASSIGN_OR_RETURN(auto v, vuln_cache_.Decode(r.Text(1), r.Int(0)));
-      out[qi].push_back(std::move(v));
+    auto half = [&](const std::string& pname, std::string_view pkind) -> Status {
+      std::string key = shape;
+      for (std::string_view part : {std::string_view(pname), pkind}) {
+        key += '\0';
+        key += part;
+      }
+      for (const auto& v : vals) {
+        key += '\0';
+        key += v;
+      }
+      auto h = halves.find(key);
+      if (h == halves.end()) {
+        h = halves.emplace(std::move(key), std::vector<std::pair<int64_t, std::string>>{}).first;
+        Params p{std::string_view(pname), pkind};
+        for (const auto& v : vals) p.emplace_back(std::string_view(v));
+        LUCID_RETURN_IF_ERROR(c->Query(it->second, p, [&](const Row& r) {
+          h->second.emplace_back(r.Int(0), r.Text(1));
+          return Status::Ok();
+        }));
+      }
+      for (const auto& [id, hash] : h->second) rows.push_back({qi, id, hash});
       return Status::Ok();
-    }));
+    };
+    LUCID_RETURN_IF_ERROR(half(name, kind));
+    // The source half, unless the record is that source package itself.
+    if (!source.empty() && !(kind == "source" && name == source)) LUCID_RETURN_IF_ERROR(half(source, "source"));
   }
+  LUCID_RETURN_IF_ERROR(ResolveCandidates(c, rows, &out));
   return out;
+}
+
+Status SqlBackend::QueryEnrichmentsByTag(SqlConn* c, int64_t uo, const std::vector<std::string>& tags,
+                                         const std::function<Status(const std::string&, std::string&&)>& fn) {
+  for (const auto& tag : tags) {
+    LUCID_RETURN_IF_ERROR(c->Query(
+        "SELECT e.json FROM lucid_enrichment_tag t JOIN lucid_uo_enrichment ue ON ue.enrichment = t.enrichment "
+        "JOIN lucid_enrichment e ON e.id = t.enrichment WHERE t.tag = $1 AND ue.uo = $2 ORDER BY e.id",
+        {std::string_view(tag), uo}, [&](const Row& r) { return fn(tag, r.Text(0)); }));
+  }
+  return Status::Ok();
+}
+
+Status SqlBackend::FetchVulnJson(SqlConn* c, const std::vector<int64_t>& ids,
+                                 const std::function<Status(int64_t, std::string&&)>& fn) {
+  for (int64_t id : ids) {
+    LUCID_RETURN_IF_ERROR(c->Query("SELECT json FROM lucid_vuln WHERE id = $1", {id},
+                                   [&](const Row& r) { return fn(id, r.Text(0)); }));
+  }
+  return Status::Ok();
+}
+
+Status SqlBackend::ResolveCandidates(SqlConn* c, const std::vector<internal::CandidateRow>& rows,
+                                     std::vector<std::vector<Vulnerability>>* out) {
+  // Rows not in the cache: their slots in `out` and their hashes, by id.
+  std::unordered_map<int64_t, std::pair<std::string, std::vector<std::pair<size_t, size_t>>>> missing;
+  for (const auto& r : rows) {
+    auto& list = (*out)[r.query];
+    if (auto hit = vuln_cache_.Lookup(r.id, r.hash)) {
+      list.push_back(*hit);
+      continue;
+    }
+    auto& m = missing[r.id];
+    m.first = r.hash;
+    m.second.emplace_back(r.query, list.size());
+    list.emplace_back();
+  }
+  if (missing.empty()) return Status::Ok();
+  std::vector<int64_t> ids;
+  ids.reserve(missing.size());
+  for (const auto& [id, m] : missing) ids.push_back(id);
+  size_t filled = 0;
+  LUCID_RETURN_IF_ERROR(FetchVulnJson(c, ids, [&](int64_t id, std::string&& json) {
+    auto it = missing.find(id);
+    if (it == missing.end()) return Internal("unexpected vulnerability row " + std::to_string(id));
+    LUCID_ASSIGN_OR_RETURN(auto v, vuln_cache_.Insert(id, it->second.first, json));
+    for (const auto& [q, i] : it->second.second) (*out)[q][i] = *v;
+    ++filled;
+    return Status::Ok();
+  }));
+  // Reads run in one snapshot, so every row found above is still there.
+  if (filled != missing.size()) return Internal("vulnerability rows vanished during a candidate lookup");
+  return Status::Ok();
 }
 
 // ---------------------------------------------------------------- indexer store
@@ -752,18 +825,19 @@ Result<std::map<std::string, std::vector<std::string>>> SqlMatcherStore::GetEnri
                                               "WHERE updater = $1 AND kind = 'enrichment'",
                                               {std::string_view(updater)}));
   if (!uo) return out;
-  std::set<std::string> seen;
+  // Distinct scrubbed tags (as stored), each reported under its first raw spelling.
+  std::map<std::string, std::string> raw_of;
+  std::vector<std::string> clean;
   for (const auto& raw_tag : tags) {
-    const std::string tag = internal::ScrubUtf8(raw_tag);
-    if (!seen.insert(tag).second) continue;
-    LUCID_RETURN_IF_ERROR(c->Query(
-        "SELECT e.json FROM lucid_enrichment_tag t JOIN lucid_uo_enrichment ue ON ue.enrichment = t.enrichment "
-        "JOIN lucid_enrichment e ON e.id = t.enrichment WHERE t.tag = $1 AND ue.uo = $2 ORDER BY e.id",
-        {std::string_view(tag), *uo}, [&](const Row& r) {
-          out[raw_tag].push_back(r.Text(0));
-          return Status::Ok();
-        }));
+    std::string tag = internal::ScrubUtf8(raw_tag);
+    if (raw_of.emplace(tag, raw_tag).second) clean.push_back(std::move(tag));
   }
+  LUCID_RETURN_IF_ERROR(b_->QueryEnrichmentsByTag(c.get(), *uo, clean, [&](const std::string& tag, std::string&& json) {
+    auto it = raw_of.find(tag);
+    if (it == raw_of.end()) return Internal("enrichment row for an unasked tag");
+    out[it->second].push_back(std::move(json));
+    return Status::Ok();
+  }));
   LUCID_RETURN_IF_ERROR(txn.Commit());
   return out;
 }

@@ -7,6 +7,7 @@
 // database with a Clair installation without colliding with its tables.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -52,9 +53,20 @@ class SqlBackend {
   // Runs inside a read transaction on `c`.
   virtual Result<std::vector<std::vector<Vulnerability>>> GetCandidates(SqlConn* c,
                                                                          const std::vector<VulnQuery>& queries);
+  // Enrichment records of operation `uo` per tag, each tag's in id order:
+  // calls fn(tag, json). Runs inside a read transaction on `c`.
+  virtual Status QueryEnrichmentsByTag(SqlConn* c, int64_t uo, const std::vector<std::string>& tags,
+                                       const std::function<Status(const std::string&, std::string&&)>& fn);
 
  protected:
-  // Candidate rows decode through this (see store_util.h).
+  // Turns (query, id, hash) rows into records in `out`, in row order: cached
+  // ones are copied, the JSON of the others is fetched and decoded once.
+  Status ResolveCandidates(SqlConn* c, const std::vector<internal::CandidateRow>& rows,
+                           std::vector<std::vector<Vulnerability>>* out);
+  // Calls `fn(id, json)` for each row of `ids`.
+  virtual Status FetchVulnJson(SqlConn* c, const std::vector<int64_t>& ids,
+                               const std::function<Status(int64_t, std::string&&)>& fn);
+
   internal::DecodedVulnCache vuln_cache_;
 };
 

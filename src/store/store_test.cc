@@ -576,7 +576,12 @@ TEST_P(StoreTest, GarbageCollectKeepsNewestOperations) {
   EXPECT_EQ(st->counts["vuln"], 7);
   EXPECT_EQ(st->counts["update_operation"], 6);
   EXPECT_EQ(st->backend, GetParam());
-  EXPECT_EQ(st->schema_version, 1);
+  EXPECT_EQ(st->schema_version, 2);
+  EXPECT_EQ(st->schema_version_known, 2);
+  EXPECT_FALSE(st->location.empty());
+  EXPECT_EQ(st->updaters["u"].operations, 5);
+  EXPECT_EQ(st->updaters["other"].operations, 1);
+  EXPECT_FALSE(st->updaters["other"].latest_date.empty());
   EXPECT_GT(st->size_bytes, 0);
 
   auto n = m_->GarbageCollect(2);
@@ -686,10 +691,101 @@ TEST_P(StoreTest, MigrationsRefuseNewerAndRequireOptIn) {
     ASSERT_FALSE(again.ok());
     EXPECT_EQ(again.status().code(), StatusCode::kUnsupported);
     EXPECT_NE(again.status().message().find("version 99"), std::string::npos) << again.status().message();
-    EXPECT_NE(again.status().message().find("version 1)"), std::string::npos) << again.status().message();
+    EXPECT_NE(again.status().message().find("version 2)"), std::string::npos) << again.status().message();
   }
   // The indexer schema is tracked separately and still opens.
   EXPECT_TRUE(OpenIndexerStore(connstring_, false).ok());
+}
+
+// A database at matcher schema v1 (before the candidate index covered the
+// distribution) is upgraded in place, and only with migrations enabled.
+TEST_P(StoreTest, MatcherSchemaV1UpgradesToV2) {
+  Update("u", {MakeVuln("A", "openssl", PackageKind::kBinary, "Debian", "12")});
+  auto* sql = dynamic_cast<SqlMatcherStore*>(m_.get());
+  ASSERT_NE(sql, nullptr);
+  {
+    auto c = sql->backend().Acquire();
+    ASSERT_TRUE(c.ok());
+    // Back to exactly what v1 created.
+    ASSERT_TRUE((*c)->Exec("DROP INDEX lucid_vuln_package_dist").ok());
+    ASSERT_TRUE((*c)->Exec("CREATE INDEX lucid_vuln_package ON lucid_vuln (package_name, package_kind)").ok());
+    ASSERT_TRUE((*c)->Exec("DELETE FROM lucid_matcher_migrations WHERE version = 2").ok());
+  }
+  auto refused = OpenMatcherStore(connstring_, false);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("at version 1 but this lucid binary needs version 2"), std::string::npos)
+      << refused.status().message();
+  auto upgraded = OpenMatcherStore(connstring_, true);
+  ASSERT_TRUE(upgraded.ok()) << upgraded.status().ToString();
+  EXPECT_EQ((*upgraded)->Stats().value().schema_version, 2);
+  Record deb12("openssl", "", "Debian", "12");
+  auto c = (*upgraded)->GetCandidates({{&deb12.rec, {matcher::Constraint::kDistributionVersionId}}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(Names((*c)[0]), std::set<std::string>{"A"});
+}
+
+// Candidates decode through a per-store cache keyed by row id: a row id that
+// comes back with other content (SQLite reuses the highest ids after a
+// delete) must never serve the old record.
+TEST_P(StoreTest, CandidateCacheNeverServesReplacedRows) {
+  Record deb12("openssl", "openssl", "Debian", "12");
+  std::vector<matcher::Constraint> cons{matcher::Constraint::kDistributionVersionId};
+  auto op1 = Update("u", {MakeVuln("OLD", "openssl", PackageKind::kBinary, "Debian", "12")});
+  auto c = m_->GetCandidates({{&deb12.rec, cons}});
+  ASSERT_TRUE(c.ok());
+  ASSERT_EQ((*c)[0].size(), 1u);
+  const std::string old_id = (*c)[0][0].id;
+  ASSERT_TRUE(m_->DeleteUpdateOperation(op1.ref).ok());
+  Update("u", {MakeVuln("NEW", "openssl", PackageKind::kBinary, "Debian", "12")});
+  c = m_->GetCandidates({{&deb12.rec, cons}, {&deb12.rec, cons}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  for (const auto& list : *c) {
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0].name, "NEW");
+    EXPECT_EQ(list[0].description, "desc of NEW");
+  }
+  if (GetParam() == "sqlite") {
+    EXPECT_EQ((*c)[0][0].id, old_id);  // the id was indeed reused
+  }
+}
+
+// Stored reports are cached decoded; a rewrite of the report (a failed index
+// later finished, or another process re-indexing) must show at once.
+TEST_P(StoreTest, IndexReportCacheFollowsRewrites) {
+  IndexReport r;
+  r.manifest_hash = D('a');
+  r.state = IndexState::kIndexError;
+  r.err = "boom";
+  ASSERT_TRUE(idx_->PutIndexReport(r, {D('1')}, "s1").ok());
+  auto got = idx_->GetIndexReport(D('a'));
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->report.state, IndexState::kIndexError);
+  got = idx_->GetIndexReport(D('a'));  // served from the cache
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->report.err, "boom");
+  // Another process (its own store object) finishes it.
+  auto other = OpenIndexerStore(connstring_, false);
+  ASSERT_TRUE(other.ok());
+  r.state = IndexState::kIndexFinished;
+  r.success = true;
+  r.err.clear();
+  ASSERT_TRUE((*other)->PutIndexReport(r, {D('1')}, "s1").ok());
+  got = idx_->GetIndexReport(D('a'));
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->report.state, IndexState::kIndexFinished);
+  EXPECT_TRUE((*got)->report.err.empty());
+  ASSERT_TRUE((*other)->PutIndexReport(r, {D('1')}, "s2").ok());
+  EXPECT_EQ(idx_->GetIndexReport(D('a')).value()->state, "s2");
+
+  auto st = idx_->Stats();
+  ASSERT_TRUE(st.ok()) << st.status().ToString();
+  EXPECT_EQ(st->backend, GetParam());
+  EXPECT_EQ(st->schema_version, 1);
+  EXPECT_EQ(st->schema_version_known, 1);
+  EXPECT_EQ(st->counts["index_report"], 1);
+  EXPECT_EQ(st->counts["manifest"], 1);
+  EXPECT_EQ(st->counts["manifest_layer"], 1);
+  EXPECT_GT(st->size_bytes, 0);
 }
 
 TEST_P(StoreTest, FreshDatabaseNeedsMigrations) {
@@ -705,7 +801,7 @@ TEST_P(StoreTest, FreshDatabaseNeedsMigrations) {
   EXPECT_NE(s.status().message().find("enable migrations"), std::string::npos) << s.status().message();
   auto ok = OpenMatcherStore(cs, true);
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
-  EXPECT_EQ((*ok)->Stats().value().schema_version, 1);
+  EXPECT_EQ((*ok)->Stats().value().schema_version, 2);
   EXPECT_TRUE(OpenMatcherStore(cs, false).ok());
   if (GetParam() != "sqlite") (void)PgAdmin(g_pg_dsn, "DROP SCHEMA " + schema_ + "_fresh CASCADE");
 }

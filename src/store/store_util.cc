@@ -129,31 +129,30 @@ Result<Vulnerability> DecodeStoredVuln(std::string_view text, int64_t id) {
   return vuln;
 }
 
-Result<Vulnerability> DecodedVulnCache::Decode(std::string&& json, int64_t id) {
-  {
-    std::shared_ptr<const Vulnerability> hit;
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      auto it = entries_.find(id);
-      if (it != entries_.end() && it->second.json == json) hit = it->second.vuln;
-    }
-    if (hit) return *hit;
-  }
+std::shared_ptr<const Vulnerability> DecodedVulnCache::Lookup(int64_t id, std::string_view hash) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = entries_.find(id);
+  if (it == entries_.end() || it->second.hash != hash) return nullptr;
+  return it->second.vuln;
+}
+
+Result<std::shared_ptr<const Vulnerability>> DecodedVulnCache::Insert(int64_t id, std::string hash,
+                                                                      std::string_view json) {
   LUCID_ASSIGN_OR_RETURN(Vulnerability v, DecodeStoredVuln(json, id));
-  auto shared = std::make_shared<const Vulnerability>(v);
-  // Rough footprint: the text plus about as much again for the decoded form.
-  const size_t cost = 2 * json.size() + 256;
+  auto shared = std::make_shared<const Vulnerability>(std::move(v));
+  const size_t cost = json.size() + hash.size() + 256;  // about the decoded size
   std::lock_guard<std::mutex> l(mu_);
   if (bytes_ + cost > max_bytes_) {
     entries_.clear();
     bytes_ = 0;
   }
-  auto [it, inserted] = entries_.try_emplace(id);
-  if (!inserted) bytes_ -= std::min(bytes_, 2 * it->second.json.size() + 256);
-  it->second.json = std::move(json);
-  it->second.vuln = std::move(shared);
+  Entry& e = entries_[id];
+  bytes_ -= std::min(bytes_, e.cost);
+  e.hash = std::move(hash);
+  e.vuln = shared;
+  e.cost = cost;
   bytes_ += cost;
-  return v;
+  return shared;
 }
 
 EnrichmentRow MakeEnrichmentRow(const std::string& updater, const std::vector<std::string>& tags,

@@ -53,25 +53,36 @@ VulnRow MakeVulnRow(const Vulnerability& v, const std::string& updater);
 // Decodes a stored vulnerability; its id becomes the row id.
 Result<Vulnerability> DecodeStoredVuln(std::string_view json, int64_t id);
 
-// Decoded vulnerabilities by row id, so that hot candidate lookups skip the
-// JSON decode. An entry is reused only when the stored text is byte-for-byte
-// the one it was decoded from, so a reused row id (SQLite may reuse ids after
-// garbage collection) can never return a stale record. Bounded by bytes; when
-// full it starts over (simple, and the working set refills in one request).
+// Decoded vulnerabilities by row id, so that hot candidate lookups neither
+// fetch nor decode the JSON of records seen before. An entry is reused only
+// when the row's content hash matches the one it was decoded from, so a
+// reused row id (SQLite may reuse ids after garbage collection) can never
+// return a stale record. Bounded by bytes; when full it starts over (simple,
+// and the working set refills in one request).
 class DecodedVulnCache {
  public:
   explicit DecodedVulnCache(size_t max_bytes = size_t{96} << 20) : max_bytes_(max_bytes) {}
-  Result<Vulnerability> Decode(std::string&& json, int64_t id);
+  std::shared_ptr<const Vulnerability> Lookup(int64_t id, std::string_view hash);
+  Result<std::shared_ptr<const Vulnerability>> Insert(int64_t id, std::string hash, std::string_view json);
 
  private:
   struct Entry {
-    std::string json;
+    std::string hash;
     std::shared_ptr<const Vulnerability> vuln;
+    size_t cost = 0;
   };
   std::mutex mu_;
   std::unordered_map<int64_t, Entry> entries_;
   size_t bytes_ = 0;
   const size_t max_bytes_;
+};
+
+// One candidate row before its record is resolved: which query it answers,
+// its row id and content hash.
+struct CandidateRow {
+  size_t query;
+  int64_t id;
+  std::string hash;
 };
 
 struct EnrichmentRow {

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 #include <thread>
 
 #include "base/log.h"
@@ -309,6 +310,7 @@ void PgBackend::AfterLargeUpdate(SqlConn* c) {
 Result<std::vector<std::vector<Vulnerability>>> PgBackend::GetCandidates(SqlConn* c,
                                                                         const std::vector<VulnQuery>& queries) {
   std::vector<std::vector<Vulnerability>> out(queries.size());
+  std::vector<internal::CandidateRow> rows;
   // One round trip per distinct constraint list (usually one per matcher):
   // the records travel as parallel arrays and a LATERAL index lookup runs per record.
   // The current operations, fetched once: the membership probe then filters
@@ -322,20 +324,37 @@ Result<std::vector<std::vector<Vulnerability>>> PgBackend::GetCandidates(SqlConn
     groups[queries[i].constraints].push_back(i);
   }
   for (const auto& [cons, idx] : groups) {
-    const size_t ncols = 3 + cons.size();
+    // A record's candidates are those of its binary (name, kind) plus those
+    // of its source (name, "source"). Each distinct half is looked up once:
+    // the binaries built from one source share the source half, which is
+    // most of the rows.
+    const size_t ncols = 2 + cons.size();
     std::vector<std::vector<std::string>> cols(ncols);
-    std::vector<std::string> ordinal;
+    std::vector<std::vector<size_t>> half_queries;
+    std::unordered_map<std::string, size_t> half_index;
     for (size_t i : idx) {
       const auto& rec = *queries[i].record;
       // Scrubbed like the stored columns, so odd bytes still match themselves.
-      cols[0].push_back(internal::ScrubUtf8(rec.package->name));
-      cols[1].push_back(std::string(PackageKindName(rec.package->kind)));
-      cols[2].push_back(internal::ScrubUtf8(rec.package->source.name));
-      for (size_t k = 0; k < cons.size(); ++k) {
-        cols[3 + k].push_back(internal::ScrubUtf8(internal::ConstraintValue(rec, cons[k])));
-      }
+      const std::string name = internal::ScrubUtf8(rec.package->name), source = internal::ScrubUtf8(rec.package->source.name);
+      const std::string kind(PackageKindName(rec.package->kind));
+      std::vector<std::string> vals;
+      for (auto con : cons) vals.push_back(internal::ScrubUtf8(internal::ConstraintValue(rec, con)));
+      auto add_half = [&](const std::string& pname, const std::string& pkind) {
+        std::string key = pname + '\0' + pkind;
+        for (const auto& v : vals) key += '\0' + v;
+        auto [it, fresh] = half_index.emplace(std::move(key), half_queries.size());
+        if (fresh) {
+          half_queries.emplace_back();
+          cols[0].push_back(pname);
+          cols[1].push_back(pkind);
+          for (size_t k = 0; k < vals.size(); ++k) cols[2 + k].push_back(vals[k]);
+        }
+        half_queries[it->second].push_back(i);
+      };
+      add_half(name, kind);
+      if (!source.empty() && !(kind == "source" && name == source)) add_half(source, "source");
     }
-    std::string unnest, names = "pname, pkind, sname", where;
+    std::string unnest, names = "pname, pkind", where;
     for (size_t k = 0; k < ncols; ++k) {
       if (k) unnest += ", ";
       unnest += Ph(k + 1) + "::text[]";
@@ -344,17 +363,14 @@ Result<std::vector<std::vector<Vulnerability>>> PgBackend::GetCandidates(SqlConn
       names += ", c" + std::to_string(k);
       where += " AND v." + std::string(internal::ConstraintColumn(cons[k])) + " = q.c" + std::to_string(k);
     }
+    // OFFSET 0 keeps the subquery a per-row index probe on
+    // (package_name, package_kind, dist_...) rather than a join the planner
+    // may turn into a scan of the whole table.
     std::string sql =
-        "SELECT q.i, v.id, v.json FROM unnest(" + unnest + ") WITH ORDINALITY AS q(" + names +
-        ", i) CROSS JOIN LATERAL ("
-        // Two index probes on (package_name, package_kind) instead of one OR,
-        // which PostgreSQL can only answer with a scan of the whole table.
-        "SELECT v.id, v.json FROM lucid_vuln v WHERE v.package_name = q.pname AND v.package_kind = q.pkind" +
-        where +
-        " UNION ALL SELECT v.id, v.json FROM lucid_vuln v WHERE q.sname <> '' AND v.package_name = q.sname "
-        "AND v.package_kind = 'source' AND NOT (q.pkind = 'source' AND q.pname = q.sname)" +
-        where +
-        ") v JOIN lucid_uo_vuln uv ON uv.vuln = v.id AND uv.uo = ANY(" + Ph(ncols + 1) + "::bigint[])";
+        "SELECT q.i, v.id, v.hash FROM unnest(" + unnest + ") WITH ORDINALITY AS q(" + names +
+        ", i) CROSS JOIN LATERAL (SELECT v.id, v.hash FROM lucid_vuln v WHERE v.package_name = q.pname "
+        "AND v.package_kind = q.pkind" + where + " OFFSET 0) v "
+        "JOIN lucid_uo_vuln uv ON uv.vuln = v.id AND uv.uo = ANY(" + Ph(ncols + 1) + "::bigint[])";
     std::vector<std::string> arrays;
     std::vector<const std::string*> ptrs;
     for (const auto& col : cols) {
@@ -367,13 +383,43 @@ Result<std::vector<std::vector<Vulnerability>>> PgBackend::GetCandidates(SqlConn
     p.emplace_back(std::string_view(*latest));
     LUCID_RETURN_IF_ERROR(static_cast<PgConn*>(c)->QueryUnprepared(sql, p, [&](const Row& r) {
       int64_t ord = r.Int(0);
-      if (ord < 1 || static_cast<size_t>(ord) > idx.size()) return Internal("candidate row out of range");
-      LUCID_ASSIGN_OR_RETURN(auto v, vuln_cache_.Decode(r.Text(2), r.Int(1)));
-      out[idx[static_cast<size_t>(ord - 1)]].push_back(std::move(v));
+      if (ord < 1 || static_cast<size_t>(ord) > half_queries.size()) return Internal("candidate row out of range");
+      const int64_t id = r.Int(1);
+      std::string hash = r.Text(2);
+      for (size_t qi : half_queries[static_cast<size_t>(ord - 1)]) rows.push_back({qi, id, hash});
       return Status::Ok();
     }));
   }
+  LUCID_RETURN_IF_ERROR(ResolveCandidates(c, rows, &out));
   return out;
+}
+
+Status PgBackend::QueryEnrichmentsByTag(SqlConn* c, int64_t uo, const std::vector<std::string>& tags,
+                                        const std::function<Status(const std::string&, std::string&&)>& fn) {
+  if (tags.empty()) return Status::Ok();
+  // One round trip for every tag (a report asks for one per CVE).
+  std::vector<const std::string*> ptrs;
+  for (const auto& t : tags) ptrs.push_back(&t);
+  const std::string arr = TextArray(ptrs);
+  return static_cast<PgConn*>(c)->QueryUnprepared(
+      "SELECT t.tag, e.json FROM lucid_enrichment_tag t JOIN lucid_uo_enrichment ue ON ue.enrichment = t.enrichment "
+      "JOIN lucid_enrichment e ON e.id = t.enrichment WHERE t.tag = ANY($1::text[]) AND ue.uo = $2 "
+      "ORDER BY t.tag, e.id",
+      {std::string_view(arr), uo}, [&](const Row& r) { return fn(r.Text(0), r.Text(1)); });
+}
+
+Status PgBackend::FetchVulnJson(SqlConn* c, const std::vector<int64_t>& ids,
+                                const std::function<Status(int64_t, std::string&&)>& fn) {
+  // One round trip for all of them.
+  std::string arr = "{";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i) arr += ',';
+    arr += std::to_string(ids[i]);
+  }
+  arr += '}';
+  return static_cast<PgConn*>(c)->QueryUnprepared("SELECT id, json FROM lucid_vuln WHERE id = ANY($1::bigint[])",
+                                                  {std::string_view(arr)},
+                                                  [&](const Row& r) { return fn(r.Int(0), r.Text(1)); });
 }
 
 }  // namespace lucid::store

@@ -31,6 +31,10 @@ class PgBackend final : public SqlBackend {
   std::string RowLockClause() const override { return " FOR NO KEY UPDATE"; }
   Result<std::vector<std::vector<Vulnerability>>> GetCandidates(SqlConn* c,
                                                                  const std::vector<VulnQuery>& queries) override;
+  Status FetchVulnJson(SqlConn* c, const std::vector<int64_t>& ids,
+                       const std::function<Status(int64_t, std::string&&)>& fn) override;
+  Status QueryEnrichmentsByTag(SqlConn* c, int64_t uo, const std::vector<std::string>& tags,
+                               const std::function<Status(const std::string&, std::string&&)>& fn) override;
 
   const std::string& display() const;
 

@@ -99,6 +99,14 @@ CREATE TABLE lucid_uo_enrichment (
 CREATE INDEX lucid_uo_enrichment_enrichment ON lucid_uo_enrichment (enrichment, uo);
 )sql";
 
+// v2: candidate lookups filter on the distribution too; with it in the index
+// a Debian release's lookup no longer reads every other release's rows (and
+// every other distribution's rows for the same source name).
+constexpr const char kMatcherV2[] = R"sql(
+CREATE INDEX lucid_vuln_package_dist ON lucid_vuln (package_name, package_kind, dist_did, dist_version_id);
+DROP INDEX lucid_vuln_package;
+)sql";
+
 }  // namespace
 
 const MigrationSet& SqliteIndexerMigrations() {
@@ -107,7 +115,7 @@ const MigrationSet& SqliteIndexerMigrations() {
 }
 
 const MigrationSet& SqliteMatcherMigrations() {
-  static const MigrationSet set{"lucid_matcher_migrations", "matcher", {kMatcherV1}};
+  static const MigrationSet set{"lucid_matcher_migrations", "matcher", {kMatcherV1, kMatcherV2}};
   return set;
 }
 
