@@ -49,8 +49,8 @@ bool Generate(const std::string& path, int n) {
   };
   std::string filler(600, 'x');
   for (int i = 0; i < n; ++i) {
-    std::string name = i % 10 == 0 ? "@scope" + std::to_string(i % 7) + "/pkg" + std::to_string(i)
-                                    : "pkg" + std::to_string(i);
+    std::string name =
+        i % 10 == 0 ? "@scope" + std::to_string(i % 7) + "/pkg" + std::to_string(i) : "pkg" + std::to_string(i);
     std::string dir = i % 13 == 0 ? "app/node_modules/pkg" + std::to_string(i - 1) + "/node_modules/" + name
                                   : "app/node_modules/" + name;
     add(dir + "/package.json", "{\n  \"name\": \"" + name + "\",\n  \"version\": \"1." + std::to_string(i % 50) +

@@ -39,9 +39,10 @@ double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string layer = argc > 1 ? argv[1]
-                               : std::string(LUCID_SHARED_DIR) +
-                                     "/images/oci/blobs/sha256/98f6f51d700cb33d69a2440b9978f0e96d7d850acf3fe5d316f1e7c00a5dd1af";
+  std::string layer =
+      argc > 1 ? argv[1]
+               : std::string(LUCID_SHARED_DIR) +
+                     "/images/oci/blobs/sha256/98f6f51d700cb33d69a2440b9978f0e96d7d850acf3fe5d316f1e7c00a5dd1af";
   int reps = argc > 2 ? std::atoi(argv[2]) : 5;
   auto slash = layer.rfind('/');
   auto digest = lucid::Digest::Parse("sha256:" + layer.substr(slash + 1));
@@ -72,8 +73,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     best_scan = std::min(best_scan, took);
-    std::printf("rep %d: gzip -dc %.3fs, ScanLayer %.3fs (%llu entries, %zu bytes buffered, %d pass)\n", i,
-                best_gzip, took, static_cast<unsigned long long>(stats.entries), buf.bytes, stats.passes);
+    std::printf("rep %d: gzip -dc %.3fs, ScanLayer %.3fs (%llu entries, %zu bytes buffered, %d pass)\n", i, best_gzip,
+                took, static_cast<unsigned long long>(stats.entries), buf.bytes, stats.passes);
   }
   std::printf("best: gzip -dc %.3fs, ScanLayer %.3fs, ratio %.2f (target <= 1.30)\n", best_gzip, best_scan,
               best_scan / best_gzip);

@@ -1,7 +1,10 @@
 # Helpers that give every Lucid target the same flags.
 # -Wno-maybe-uninitialized, -Wno-restrict: g++ 12 reports false positives inside
 # libstdc++ string code at -O2/-O3 (GCC bugs 105329, 105651).
-set(LUCID_WARNINGS -Wall -Wextra -Werror -Wno-missing-field-initializers -Wno-maybe-uninitialized -Wno-restrict)
+set(LUCID_WARNINGS -Wall -Wextra -Werror -Wno-missing-field-initializers)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  list(APPEND LUCID_WARNINGS -Wno-maybe-uninitialized -Wno-restrict)
+endif()
 set(LUCID_SANITIZER_FLAGS "")
 if(LUCID_SANITIZE)
   set(LUCID_SANITIZER_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)

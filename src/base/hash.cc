@@ -14,10 +14,18 @@ Hasher::Hasher(HashAlgorithm algo) : impl_(std::make_unique<Impl>()) {
   impl_->ctx = EVP_MD_CTX_new();
   const EVP_MD* md = EVP_sha256();
   switch (algo) {
-    case HashAlgorithm::kSha256: md = EVP_sha256(); break;
-    case HashAlgorithm::kSha512: md = EVP_sha512(); break;
-    case HashAlgorithm::kMd5: md = EVP_md5(); break;
-    case HashAlgorithm::kSha1: md = EVP_sha1(); break;
+    case HashAlgorithm::kSha256:
+      md = EVP_sha256();
+      break;
+    case HashAlgorithm::kSha512:
+      md = EVP_sha512();
+      break;
+    case HashAlgorithm::kMd5:
+      md = EVP_md5();
+      break;
+    case HashAlgorithm::kSha1:
+      md = EVP_sha1();
+      break;
   }
   if (impl_->ctx == nullptr || EVP_DigestInit_ex(impl_->ctx, md, nullptr) != 1) {
     throw std::runtime_error("OpenSSL digest init failed");  // out of memory only

@@ -14,7 +14,7 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     int e = errno;
-    StatusCode code = e == ENOENT ? StatusCode::kNotFound
+    StatusCode code = e == ENOENT   ? StatusCode::kNotFound
                       : e == EACCES ? StatusCode::kPermissionDenied
                                     : StatusCode::kUnavailable;
     return Status(code, "open " + path + ": " + std::strerror(e));

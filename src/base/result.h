@@ -16,7 +16,7 @@ namespace lucid {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT
     if (status_.ok()) status_ = Status(StatusCode::kInternal, "Result constructed from OK status");
   }
@@ -44,8 +44,7 @@ class [[nodiscard]] Result {
 #define LUCID_CONCAT_INNER(a, b) a##b
 #define LUCID_CONCAT(a, b) LUCID_CONCAT_INNER(a, b)
 // LUCID_ASSIGN_OR_RETURN(auto x, MakeX());
-#define LUCID_ASSIGN_OR_RETURN(lhs, expr) \
-  LUCID_ASSIGN_OR_RETURN_IMPL(LUCID_CONCAT(lucid_result_, __LINE__), lhs, expr)
+#define LUCID_ASSIGN_OR_RETURN(lhs, expr) LUCID_ASSIGN_OR_RETURN_IMPL(LUCID_CONCAT(lucid_result_, __LINE__), lhs, expr)
 #define LUCID_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                                \
   if (!tmp.ok()) return tmp.status();               \

@@ -16,17 +16,17 @@ namespace lucid {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,   // caller's input is wrong (bad digest, bad JSON, bad config)
-  kNotFound,          // the thing asked for does not exist
+  kInvalidArgument,  // caller's input is wrong (bad digest, bad JSON, bad config)
+  kNotFound,         // the thing asked for does not exist
   kAlreadyExists,
-  kCorrupt,           // untrusted data is malformed (truncated gzip, bad tar, bad feed)
-  kUnsupported,       // understood but not handled (unknown compression, distro)
-  kTooLarge,          // a size limit was hit (decompression bomb, huge file, body)
-  kUnavailable,       // a remote peer or the database is unreachable; retry may help
+  kCorrupt,      // untrusted data is malformed (truncated gzip, bad tar, bad feed)
+  kUnsupported,  // understood but not handled (unknown compression, distro)
+  kTooLarge,     // a size limit was hit (decompression bomb, huge file, body)
+  kUnavailable,  // a remote peer or the database is unreachable; retry may help
   kPermissionDenied,
   kDeadlineExceeded,
   kCancelled,
-  kInternal,          // a bug or an environment failure we cannot classify
+  kInternal,  // a bug or an environment failure we cannot classify
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -64,8 +64,8 @@ inline Status DeadlineExceeded(std::string m) { return {StatusCode::kDeadlineExc
 }  // namespace lucid
 
 // Returns early from the enclosing function when `expr` yields a non-OK Status.
-#define LUCID_RETURN_IF_ERROR(expr)          \
-  do {                                       \
-    ::lucid::Status lucid_status_ = (expr);  \
+#define LUCID_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::lucid::Status lucid_status_ = (expr);        \
     if (!lucid_status_.ok()) return lucid_status_; \
   } while (0)

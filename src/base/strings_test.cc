@@ -13,7 +13,9 @@ TEST(Strings, TrimAndSplit) {
 
 TEST(Strings, SanitizeUtf8EscapesInvalidBytes) {
   EXPECT_EQ(SanitizeUtf8("ok/é"), "ok/é");
-  EXPECT_EQ(SanitizeUtf8(std::string("a\xff" "b")), "a\\xFFb");
+  EXPECT_EQ(SanitizeUtf8(std::string("a\xff"
+                                     "b")),
+            "a\\xFFb");
   EXPECT_EQ(SanitizeUtf8(std::string("\xc3")), "\\xC3");
 }
 

@@ -35,8 +35,8 @@ int RunExportUpdaters(const ExportOptions& o) {
     std::cerr << "lucid export-updaters: " << closed.message() << "\n";
     return kExitError;
   }
-  std::cerr << "exported " << (*bundle)->operations() << " update operations, " << (*bundle)->records()
-            << " records" << (o.out.empty() || o.out == "-" ? "" : " to " + o.out) << "\n";
+  std::cerr << "exported " << (*bundle)->operations() << " update operations, " << (*bundle)->records() << " records"
+            << (o.out.empty() || o.out == "-" ? "" : " to " + o.out) << "\n";
   if (summary.outcomes.empty()) std::cerr << "no updaters configured (updaters.sets is empty)\n";
   return failed > 0 && o.strict ? kExitUpdater : kExitOk;
 }

@@ -99,5 +99,4 @@ int RunScan(const ScanOptions& o) {
   return kExitOk;
 }
 
-
 }  // namespace lucid::cli

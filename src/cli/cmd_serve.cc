@@ -80,10 +80,13 @@ int RunServe(const ServeOptions& o) {
   const bool run_indexer = *mode == config::Mode::kCombo || *mode == config::Mode::kIndexer;
   const bool run_matcher = *mode == config::Mode::kCombo || *mode == config::Mode::kMatcher;
   log::Info("main", "starting",
-            {{"version", std::string(kVersion)}, {"mode", std::string(config::ModeName(*mode))}, {"config", conf},
+            {{"version", std::string(kVersion)},
+             {"mode", std::string(config::ModeName(*mode))},
+             {"config", conf},
              {"indexer_storage", run_indexer ? Backend(cfg.indexer.connstring) : std::string("-")},
              {"matcher_storage", run_matcher ? Backend(cfg.matcher.connstring) : std::string("-")},
-             {"http_listen_addr", cfg.http_listen_addr}, {"introspection_addr", cfg.introspection_addr}});
+             {"http_listen_addr", cfg.http_listen_addr},
+             {"introspection_addr", cfg.introspection_addr}});
 
   services::BuildOptions bo;
   bo.need_indexer = run_indexer;
@@ -135,7 +138,8 @@ int RunServe(const ServeOptions& o) {
   monitor.Start();
   server.SetReady(true);
   log::Info("main", "ready",
-            {{"version", std::string(kVersion)}, {"api_port", static_cast<int64_t>(server.api_port())},
+            {{"version", std::string(kVersion)},
+             {"api_port", static_cast<int64_t>(server.api_port())},
              {"introspection_port", static_cast<int64_t>(server.introspection_port())}});
 
   int sig = 0;

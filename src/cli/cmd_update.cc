@@ -36,7 +36,8 @@ int RunUpdate(const UpdateOptions& o) {
     }
     std::cerr << "\n";
   }
-  auto gc = c->matcher_store->GarbageCollect(cfg->matcher.update_retention > 0 ? static_cast<int>(cfg->matcher.update_retention) : 10);
+  auto gc = c->matcher_store->GarbageCollect(
+      cfg->matcher.update_retention > 0 ? static_cast<int>(cfg->matcher.update_retention) : 10);
   if (!gc.ok()) log::Warn("updater", "garbage collection failed", {{"error", gc.status().message()}});
   if (summary.outcomes.empty()) std::cerr << "no updaters configured (updaters.sets is empty)\n";
   return failed > 0 ? kExitUpdater : kExitOk;

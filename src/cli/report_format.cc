@@ -30,7 +30,8 @@ std::string RenderTable(const VulnerabilityReport& r, const std::string& image) 
     const Package& p = r.packages.at(pid);
     std::string layer;
     auto envs = r.environments.find(pid);
-    if (envs != r.environments.end() && !envs->second.empty()) layer = Shorten(envs->second.front().introduced_in.str());
+    if (envs != r.environments.end() && !envs->second.empty())
+      layer = Shorten(envs->second.front().introduced_in.str());
     for (const auto& vid : vids) {
       const Vulnerability& v = r.vulnerabilities.at(vid);
       std::string fixed = v.fixed_in_version;
@@ -79,8 +80,9 @@ std::string RenderTable(const VulnerabilityReport& r, const std::string& image) 
   if (!r.distributions.empty()) dist = r.distributions.begin()->second.pretty_name;
   out += "\n" + image + " (" + r.manifest_hash.str() + ")\n";
   out += "  distribution: " + dist + "\n";
-  out += "  packages: " + std::to_string(r.packages.size()) + ", vulnerable packages: " +
-         std::to_string(r.package_vulnerabilities.size()) + ", findings: " + std::to_string(rows.size());
+  out += "  packages: " + std::to_string(r.packages.size()) +
+         ", vulnerable packages: " + std::to_string(r.package_vulnerabilities.size()) +
+         ", findings: " + std::to_string(rows.size());
   if (!rows.empty()) {
     out += " (";
     bool first = true;
@@ -117,8 +119,8 @@ std::string RenderFailureJson(const IndexReport& failed, const std::string& imag
   o["err"] = failed.err;
   boost::json::array notes;
   for (const auto& n : failed.notes) {
-    notes.push_back(boost::json::object{{"layer", n.layer}, {"scanner", n.scanner}, {"code", n.code},
-                                        {"message", n.message}, {"path", n.path}});
+    notes.push_back(boost::json::object{
+        {"layer", n.layer}, {"scanner", n.scanner}, {"code", n.code}, {"message", n.message}, {"path", n.path}});
   }
   o["notes"] = std::move(notes);
   return json::Pretty(o);
@@ -130,6 +132,8 @@ std::string RenderLucidJson(const VulnerabilityReport& r, const std::string& ima
   return json::Pretty(v);
 }
 
-std::string RenderClairJson(const VulnerabilityReport& r) { return json::Serialize(json::EncodeVulnerabilityReport(r)) + "\n"; }
+std::string RenderClairJson(const VulnerabilityReport& r) {
+  return json::Serialize(json::EncodeVulnerabilityReport(r)) + "\n";
+}
 
 }  // namespace lucid::cli

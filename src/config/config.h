@@ -148,9 +148,9 @@ struct OtlpClient {
   std::optional<Duration> timeout;
   int64_t compression = 0;  // 0 unset, 1 none, 2 gzip (integers only, as upstream)
   std::optional<Tls> client_tls;
-  std::string url_path;          // HTTP only
+  std::string url_path;               // HTTP only
   std::optional<Duration> reconnect;  // gRPC only
-  std::string service_config;    // gRPC only
+  std::string service_config;         // gRPC only
 };
 
 struct OtlpConfig {

@@ -53,14 +53,20 @@ using Fields = std::vector<FieldSpec>;
 
 std::string KindOf(const bj::value& v) {
   switch (v.kind()) {
-    case bj::kind::null: return "null";
-    case bj::kind::bool_: return "boolean";
+    case bj::kind::null:
+      return "null";
+    case bj::kind::bool_:
+      return "boolean";
     case bj::kind::int64:
     case bj::kind::uint64:
-    case bj::kind::double_: return "number";
-    case bj::kind::string: return "string";
-    case bj::kind::array: return "array";
-    case bj::kind::object: return "object";
+    case bj::kind::double_:
+      return "number";
+    case bj::kind::string:
+      return "string";
+    case bj::kind::array:
+      return "array";
+    case bj::kind::object:
+      return "object";
   }
   return "value";
 }
@@ -151,10 +157,14 @@ FieldFn OptInt(std::optional<int64_t>& out) {
 FieldFn OptFloat(std::optional<double>& out) {
   return [&out](Decoder& d, const bj::value& v, const std::string& p) {
     if (v.is_null()) return out.reset();
-    if (v.is_double()) out = v.get_double();
-    else if (v.is_int64()) out = static_cast<double>(v.get_int64());
-    else if (v.is_uint64()) out = static_cast<double>(v.get_uint64());
-    else d.Fail(p, "expected a number, got " + KindOf(v));
+    if (v.is_double())
+      out = v.get_double();
+    else if (v.is_int64())
+      out = static_cast<double>(v.get_int64());
+    else if (v.is_uint64())
+      out = static_cast<double>(v.get_uint64());
+    else
+      d.Fail(p, "expected a number, got " + KindOf(v));
   };
 }
 
@@ -275,7 +285,8 @@ FieldFn OptObj(std::optional<T>& out, Fields (*fields)(T&)) {
 Fields TlsFields(Tls& t) { return {{"root_ca", Str(t.root_ca)}, {"cert", Str(t.cert)}, {"key", Str(t.key)}}; }
 
 Fields ScannerFields(IndexerConfig& c) {
-  return {{"package", FreeMap(c.scanner_package)}, {"dist", FreeMap(c.scanner_dist)}, {"repo", FreeMap(c.scanner_repo)}};
+  return {
+      {"package", FreeMap(c.scanner_package)}, {"dist", FreeMap(c.scanner_dist)}, {"repo", FreeMap(c.scanner_repo)}};
 }
 
 Fields IndexerFields(IndexerConfig& c) {
@@ -321,7 +332,7 @@ Fields ExchangeFields(AmqpExchange& c) {
 }
 
 Fields AmqpFields(AmqpConfig& c) {
-  return {{"uris", StrList(c.uris)},          {"exchange", Obj(c.exchange, &ExchangeFields)},
+  return {{"uris", StrList(c.uris)},           {"exchange", Obj(c.exchange, &ExchangeFields)},
           {"routing_key", Str(c.routing_key)}, {"direct", Bool(c.direct)},
           {"rollup", Int(c.rollup)},           {"callback", Str(c.callback)},
           {"tls", OptObj(c.tls, &TlsFields)}};
@@ -330,8 +341,12 @@ Fields AmqpFields(AmqpConfig& c) {
 Fields StompUserFields(StompUser& u) { return {{"login", Str(u.login)}, {"passcode", Str(u.passcode)}}; }
 
 Fields StompFields(StompConfig& c) {
-  return {{"uris", StrList(c.uris)},       {"destination", Str(c.destination)}, {"direct", Bool(c.direct)},
-          {"rollup", Int(c.rollup)},        {"callback", Str(c.callback)},       {"tls", OptObj(c.tls, &TlsFields)},
+  return {{"uris", StrList(c.uris)},
+          {"destination", Str(c.destination)},
+          {"direct", Bool(c.direct)},
+          {"rollup", Int(c.rollup)},
+          {"callback", Str(c.callback)},
+          {"tls", OptObj(c.tls, &TlsFields)},
           {"user", OptObj(c.user, &StompUserFields)}};
 }
 
@@ -355,16 +370,16 @@ Fields AuthFields(AuthConfig& c) {
 }
 
 Fields OtlpHttpFields(OtlpClient& c) {
-  return {{"endpoint", Str(c.endpoint)},         {"insecure", Bool(c.insecure)},
-          {"headers", StrMap(c.headers)},        {"timeout", OptDur(c.timeout)},
-          {"compression", Int(c.compression)},   {"client_tls", OptObj(c.client_tls, &TlsFields)},
+  return {{"endpoint", Str(c.endpoint)},       {"insecure", Bool(c.insecure)},
+          {"headers", StrMap(c.headers)},      {"timeout", OptDur(c.timeout)},
+          {"compression", Int(c.compression)}, {"client_tls", OptObj(c.client_tls, &TlsFields)},
           {"url_path", Str(c.url_path)}};
 }
 Fields OtlpGrpcFields(OtlpClient& c) {
-  return {{"endpoint", Str(c.endpoint)},         {"insecure", Bool(c.insecure)},
-          {"headers", StrMap(c.headers)},        {"timeout", OptDur(c.timeout)},
-          {"compression", Int(c.compression)},   {"client_tls", OptObj(c.client_tls, &TlsFields)},
-          {"reconnect", OptDur(c.reconnect)},    {"service_config", Str(c.service_config)}};
+  return {{"endpoint", Str(c.endpoint)},       {"insecure", Bool(c.insecure)},
+          {"headers", StrMap(c.headers)},      {"timeout", OptDur(c.timeout)},
+          {"compression", Int(c.compression)}, {"client_tls", OptObj(c.client_tls, &TlsFields)},
+          {"reconnect", OptDur(c.reconnect)},  {"service_config", Str(c.service_config)}};
 }
 Fields OtlpFields(OtlpConfig& c) {
   return {{"http", OptObj(c.http, &OtlpHttpFields)}, {"grpc", OptObj(c.grpc, &OtlpGrpcFields)}};
@@ -548,25 +563,26 @@ bj::value EncodeConfig(const Config& c) {
   }
   if (n.stomp) {
     const auto& s = *n.stomp;
-    no["stomp"] = bj::object{{"uris", Strs(s.uris)},
-                             {"destination", s.destination},
-                             {"direct", s.direct},
-                             {"rollup", s.rollup},
-                             {"callback", s.callback},
-                             {"tls", EncTls(s.tls)},
-                             {"user", s.user ? bj::value(bj::object{{"login", s.user->login}, {"passcode", s.user->passcode}})
-                                             : bj::value(nullptr)}};
+    no["stomp"] =
+        bj::object{{"uris", Strs(s.uris)},
+                   {"destination", s.destination},
+                   {"direct", s.direct},
+                   {"rollup", s.rollup},
+                   {"callback", s.callback},
+                   {"tls", EncTls(s.tls)},
+                   {"user", s.user ? bj::value(bj::object{{"login", s.user->login}, {"passcode", s.user->passcode}})
+                                   : bj::value(nullptr)}};
   } else {
     no["stomp"] = nullptr;
   }
   top["notifier"] = std::move(no);
   bj::object auth;
-  auth["psk"] = c.auth.psk ? bj::value(bj::object{{"key", c.auth.psk->key}, {"iss", Strs(c.auth.psk->iss)}})
-                           : bj::value(nullptr);
-  auth["keyserver"] = c.auth.keyserver
-                          ? bj::value(bj::object{{"api", c.auth.keyserver->api},
-                                                 {"intraservice", c.auth.keyserver->intraservice}})
-                          : bj::value(nullptr);
+  auth["psk"] =
+      c.auth.psk ? bj::value(bj::object{{"key", c.auth.psk->key}, {"iss", Strs(c.auth.psk->iss)}}) : bj::value(nullptr);
+  auth["keyserver"] =
+      c.auth.keyserver
+          ? bj::value(bj::object{{"api", c.auth.keyserver->api}, {"intraservice", c.auth.keyserver->intraservice}})
+          : bj::value(nullptr);
   top["auth"] = std::move(auth);
   const auto& t = c.trace;
   bj::object tr{{"name", t.name},
@@ -575,14 +591,14 @@ bj::value EncodeConfig(const Config& c) {
   if (t.jaeger) {
     bj::object tags;
     for (const auto& [k, v] : t.jaeger->tags) tags[k] = v;
-    tr["jaeger"] = bj::object{
-        {"agent", bj::object{{"endpoint", t.jaeger->agent_endpoint}}},
-        {"collector", bj::object{{"endpoint", t.jaeger->collector_endpoint},
-                                 {"username", t.jaeger->collector_username},
-                                 {"password", t.jaeger->collector_password}}},
-        {"service_name", t.jaeger->service_name},
-        {"tags", std::move(tags)},
-        {"buffer_max", t.jaeger->buffer_max ? bj::value(*t.jaeger->buffer_max) : bj::value(nullptr)}};
+    tr["jaeger"] =
+        bj::object{{"agent", bj::object{{"endpoint", t.jaeger->agent_endpoint}}},
+                   {"collector", bj::object{{"endpoint", t.jaeger->collector_endpoint},
+                                            {"username", t.jaeger->collector_username},
+                                            {"password", t.jaeger->collector_password}}},
+                   {"service_name", t.jaeger->service_name},
+                   {"tags", std::move(tags)},
+                   {"buffer_max", t.jaeger->buffer_max ? bj::value(*t.jaeger->buffer_max) : bj::value(nullptr)}};
   } else {
     tr["jaeger"] = nullptr;
   }

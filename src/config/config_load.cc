@@ -145,7 +145,8 @@ Result<std::string> LoadMergedJsonImpl(const std::string& path, bj::value* out) 
   if (!text.ok()) return text.status().WithContext(where);
   bj::value doc;
   if (kind == Kind::kJson) {
-    if (text->size() < 2 || (*text)[0] != '{') return InvalidArgument(where + ": JSON config must be an object starting with '{'");
+    if (text->size() < 2 || (*text)[0] != '{')
+      return InvalidArgument(where + ": JSON config must be an object starting with '{'");
   }
   auto parsed = ParseDocument(*text, kind);
   if (!parsed.ok()) return parsed.status().WithContext(where);
@@ -162,9 +163,8 @@ Result<std::string> LoadMergedJsonImpl(const std::string& path, bj::value* out) 
       if (ent.is_regular_file(ec)) files.push_back(ent.path());
     }
     if (ec) return InvalidArgument(where + ": reading drop-in directory: " + ec.message());
-    std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) {
-      return a.filename().string() < b.filename().string();
-    });
+    std::sort(files.begin(), files.end(),
+              [](const fs::path& a, const fs::path& b) { return a.filename().string() < b.filename().string(); });
     for (const auto& f : files) {
       std::string fext = f.extension().string();
       const std::string dwhere = "config drop-in \"" + f.string() + "\"";

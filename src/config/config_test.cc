@@ -122,7 +122,7 @@ TEST_F(ConfigFiles, LoadsFullYaml) {
 
   auto problems = c->ValidateForMode(Mode::kCombo);
   EXPECT_FALSE(HasErrors(problems)) << ErrorsToStatus(problems).ToString();
-  EXPECT_EQ(c->matcher.cache_age, 6h);          // defaults to period
+  EXPECT_EQ(c->matcher.cache_age, 6h);        // defaults to period
   EXPECT_EQ(c->matcher.update_retention, 2);  // only 0 and 1 become 10
   EXPECT_EQ(c->notifier.poll_interval, 5min);
   EXPECT_EQ(c->notifier.webhook->callback.back(), '/');  // appended
@@ -166,7 +166,9 @@ TEST_F(ConfigFiles, DefaultsForMatcherPeriodAreLucids) {
 }
 
 TEST_F(ConfigFiles, UnknownKeyDeepInsideNamesPathAndHint) {
-  auto c = Load(Write("config.yaml", "indexer:\n  scanner:\n    package: {}\n  scanlok_retry: 3\nnotifier:\n  webhook:\n    targte: x\n"));
+  auto c =
+      Load(Write("config.yaml",
+                 "indexer:\n  scanner:\n    package: {}\n  scanlok_retry: 3\nnotifier:\n  webhook:\n    targte: x\n"));
   ASSERT_FALSE(c.ok());
   const std::string& m = c.status().message();
   EXPECT_NE(m.find("config.yaml"), std::string::npos) << m;
@@ -212,10 +214,12 @@ TEST_F(ConfigFiles, CaseInsensitiveKeysLaterDuplicateWins) {
 }
 
 TEST_F(ConfigFiles, DropInsMergeAndPatch) {
-  std::string root = Write("config.yaml", "log_level: info\nmatcher:\n  period: 1h\n  connstring: a=b\nmatchers:\n  names: [a, b, c]\n");
+  std::string root = Write(
+      "config.yaml", "log_level: info\nmatcher:\n  period: 1h\n  connstring: a=b\nmatchers:\n  names: [a, b, c]\n");
   Write("config.yaml.d/10-level.yaml", "log_level: warn\nmatchers:\n  names: [x]\n");
   Write("config.yaml.d/20-del.yaml", "matcher:\n  connstring: null\n");
-  Write("config.yaml.d/30-patch.yaml-patch", "- op: replace\n  path: /matcher/period\n  value: 2h\n- op: add\n  path: /matchers/names/-\n  value: y\n");
+  Write("config.yaml.d/30-patch.yaml-patch",
+        "- op: replace\n  path: /matcher/period\n  value: 2h\n- op: add\n  path: /matchers/names/-\n  value: y\n");
   Write("config.yaml.d/40-ignored.json", "{\"log_level\": \"error\"}");
   Write("config.yaml.d/50-ignored.json-patch", "[{\"op\":\"test\",\"path\":\"/x\",\"value\":1}]");
   Write("config.yaml.d/sub/60.yaml", "log_level: error\n");
@@ -328,7 +332,8 @@ TEST(ConfigValidate, AddressesTlsAuthAmqpStomp) {
     "notifier": {"indexer_addr":"http://i/","matcher_addr":"http://m/",
       "amqp": {"uris": ["not a url"], "exchange": {}, "direct": true, "callback": "http://x/"},
       "stomp": {"uris": ["http://x:1"]}}
-  })", "y.json");
+  })",
+                  "y.json");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   Config cfg = *c;
   auto problems = cfg.ValidateForMode(Mode::kCombo);
@@ -361,8 +366,8 @@ TEST(PskKey, Base64) {
   auto k = DecodePskKey("c2VjcmV0\nLWtleQ==");
   ASSERT_TRUE(k.ok());
   EXPECT_EQ(*k, "secret-key");
-  EXPECT_FALSE(DecodePskKey("c2VjcmV0LWtleQ").ok());   // unpadded
-  EXPECT_FALSE(DecodePskKey("c2Vj-mV0").ok());          // URL alphabet
+  EXPECT_FALSE(DecodePskKey("c2VjcmV0LWtleQ").ok());  // unpadded
+  EXPECT_FALSE(DecodePskKey("c2Vj-mV0").ok());        // URL alphabet
   EXPECT_FALSE(DecodePskKey("c2=jcmV0").ok());
   EXPECT_TRUE(DecodePskKey("")->empty());
 }

@@ -25,10 +25,14 @@ Result<Mode> ParseMode(std::string_view text) {
 
 std::string_view ModeName(Mode m) {
   switch (m) {
-    case Mode::kCombo: return "combo";
-    case Mode::kIndexer: return "indexer";
-    case Mode::kMatcher: return "matcher";
-    case Mode::kNotifier: return "notifier";
+    case Mode::kCombo:
+      return "combo";
+    case Mode::kIndexer:
+      return "indexer";
+    case Mode::kMatcher:
+      return "matcher";
+    case Mode::kNotifier:
+      return "notifier";
   }
   return "";
 }
@@ -91,8 +95,12 @@ namespace {
 class Checker {
  public:
   explicit Checker(std::vector<Problem>* out) : out_(out) {}
-  void Error(std::string path, std::string msg) { out_->push_back({Severity::kError, std::move(path), std::move(msg)}); }
-  void Lint(std::string path, std::string msg) { out_->push_back({Severity::kWarning, std::move(path), std::move(msg)}); }
+  void Error(std::string path, std::string msg) {
+    out_->push_back({Severity::kError, std::move(path), std::move(msg)});
+  }
+  void Lint(std::string path, std::string msg) {
+    out_->push_back({Severity::kWarning, std::move(path), std::move(msg)});
+  }
 
  private:
   std::vector<Problem>* out_;
@@ -137,9 +145,8 @@ void CheckTls(Checker& c, const std::optional<Tls>& tls, const std::string& path
   if (!tls) return;
   if (tls->cert.empty() != tls->key.empty()) c.Error(path, "both \"cert\" and \"key\" must be provided, or neither");
   std::error_code ec;
-  for (const auto& [name, file] : {std::pair<std::string, std::string>{"root_ca", tls->root_ca},
-                                   {"cert", tls->cert},
-                                   {"key", tls->key}}) {
+  for (const auto& [name, file] :
+       {std::pair<std::string, std::string>{"root_ca", tls->root_ca}, {"cert", tls->cert}, {"key", tls->key}}) {
     if (!file.empty() && !std::filesystem::exists(file, ec)) {
       c.Error(path + "." + name, "file \"" + file + "\" does not exist");
     }
@@ -163,7 +170,8 @@ void CheckOtlpClient(Checker& c, const std::optional<OtlpClient>& cl, const std:
   if (cl->compression < 0 || cl->compression > 2) c.Error(path + ".compression", "compression must be 0, 1 or 2");
   if (http && !cl->url_path.empty()) {
     if (cl->url_path[0] != '/') c.Error(path + ".url_path", "url_path must be an absolute path");
-    if (cl->url_path.size() > 1 && cl->url_path.back() == '/') c.Lint(path + ".url_path", "url_path has a trailing slash");
+    if (cl->url_path.size() > 1 && cl->url_path.back() == '/')
+      c.Lint(path + ".url_path", "url_path has a trailing slash");
   }
   CheckTls(c, cl->client_tls, path + ".client_tls");
 }
@@ -212,7 +220,8 @@ std::vector<Problem> Config::ValidateForMode(Mode mode) {
     log::Level lvl;
     bool color;
     if (!log::ParseLevel(log_level, &lvl, &color)) {
-      c.Error("$.log_level", "unknown log level \"" + log_level + "\" (want debug-color, debug, info, warn, error, fatal, panic)");
+      c.Error("$.log_level",
+              "unknown log level \"" + log_level + "\" (want debug-color, debug, info, warn, error, fatal, panic)");
     }
   }
   if (matcher.disable_updaters) updaters.sets = std::vector<std::string>{};
@@ -222,8 +231,10 @@ std::vector<Problem> Config::ValidateForMode(Mode mode) {
   if (auth.keyserver) c.Error("$.auth.keyserver", "quay keyserver support has been removed");
   if (auth.psk) {
     auto key = DecodePskKey(auth.psk->key);
-    if (!key.ok()) c.Error("$.auth.psk.key", key.status().message());
-    else if (key->empty()) c.Error("$.auth.psk.key", "PSK key must not be empty");
+    if (!key.ok())
+      c.Error("$.auth.psk.key", key.status().message());
+    else if (key->empty())
+      c.Error("$.auth.psk.key", "PSK key must not be empty");
     if (auth.psk->iss.empty()) c.Error("$.auth.psk.iss", "PSK issuer list must not be empty");
   }
   if (notifier.amqp && notifier.amqp->exchange.type.empty() && want_notifier) {
@@ -247,9 +258,9 @@ std::vector<Problem> Config::ValidateForMode(Mode mode) {
     if (ix.index_report_request_concurrency == 0) {
       unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
       ix.index_report_request_concurrency = 4 * static_cast<int64_t>(cpus);
-      c.Lint("$.indexer.index_report_request_concurrency",
-             "automatically sizing number of concurrent requests (" +
-                 std::to_string(ix.index_report_request_concurrency) + ")");
+      c.Lint("$.indexer.index_report_request_concurrency", "automatically sizing number of concurrent requests (" +
+                                                               std::to_string(ix.index_report_request_concurrency) +
+                                                               ")");
     }
   }
 
@@ -257,13 +268,16 @@ std::vector<Problem> Config::ValidateForMode(Mode mode) {
     auto& m = matcher;
     CheckConnString(c, m.connstring, "$.matcher.connstring");
     if (mode == Mode::kMatcher) {
-      if (m.indexer_addr.empty()) c.Error("$.matcher.indexer_addr", "indexer_addr is required in matcher mode");
+      if (m.indexer_addr.empty())
+        c.Error("$.matcher.indexer_addr", "indexer_addr is required in matcher mode");
       else if (!ValidHttpUrl(m.indexer_addr)) {
-        c.Error("$.matcher.indexer_addr", "\"" + m.indexer_addr + "\" is not a URL with a scheme (e.g. http://indexer:6060/)");
+        c.Error("$.matcher.indexer_addr",
+                "\"" + m.indexer_addr + "\" is not a URL with a scheme (e.g. http://indexer:6060/)");
       }
     }
     if (m.period.count() <= 0) m.period = kDefaultMatcherPeriod;
-    if (m.period < std::chrono::minutes(1)) c.Lint("$.matcher.period", "period below 1m is treated as the default by updaters");
+    if (m.period < std::chrono::minutes(1))
+      c.Lint("$.matcher.period", "period below 1m is treated as the default by updaters");
     if (m.update_retention < 0) {
       m.update_retention = 0;
       c.Lint("$.matcher.update_retention", "update_retention < 0: garbage collection of update operations is disabled");
@@ -272,18 +286,21 @@ std::vector<Problem> Config::ValidateForMode(Mode mode) {
     }
     if (m.cache_age.count() <= 0) m.cache_age = m.period;
     if (m.cache_age < m.period / 2) c.Lint("$.matcher.cache_age", "cache_age is less than half of period");
-    if (m.max_conn_pool) c.Lint("$.matcher.max_conn_pool", "max_conn_pool is deprecated and ignored; use pool_max_conns in connstring");
+    if (m.max_conn_pool)
+      c.Lint("$.matcher.max_conn_pool", "max_conn_pool is deprecated and ignored; use pool_max_conns in connstring");
   }
 
   if (want_notifier) {
     auto& n = notifier;
     CheckConnString(c, n.connstring, "$.notifier.connstring");
     if (mode == Mode::kNotifier) {
-      for (auto [name, addr] : {std::pair<const char*, std::string*>{"indexer_addr", &n.indexer_addr},
-                                {"matcher_addr", &n.matcher_addr}}) {
+      for (auto [name, addr] :
+           {std::pair<const char*, std::string*>{"indexer_addr", &n.indexer_addr}, {"matcher_addr", &n.matcher_addr}}) {
         std::string p = std::string("$.notifier.") + name;
-        if (addr->empty()) c.Error(p, std::string(name) + " is required in notifier mode");
-        else if (!ValidHttpUrl(*addr)) c.Error(p, "\"" + *addr + "\" is not a URL with a scheme");
+        if (addr->empty())
+          c.Error(p, std::string(name) + " is required in notifier mode");
+        else if (!ValidHttpUrl(*addr))
+          c.Error(p, "\"" + *addr + "\" is not a URL with a scheme");
       }
     }
     if (n.poll_interval < std::chrono::minutes(1)) {
@@ -291,20 +308,25 @@ std::vector<Problem> Config::ValidateForMode(Mode mode) {
       n.poll_interval = std::chrono::hours(6);
     }
     if (n.delivery_interval < std::chrono::minutes(1)) {
-      if (n.delivery_interval.count() != 0) c.Lint("$.notifier.delivery_interval", "delivery_interval below 1m; using 1h");
+      if (n.delivery_interval.count() != 0)
+        c.Lint("$.notifier.delivery_interval", "delivery_interval below 1m; using 1h");
       n.delivery_interval = std::chrono::hours(1);
     }
-    if (n.disable_summary) c.Lint("$.notifier.disable_summary", "disable_summary produces one notification per vulnerability");
+    if (n.disable_summary)
+      c.Lint("$.notifier.disable_summary", "disable_summary produces one notification per vulnerability");
     int mechanisms = (n.webhook ? 1 : 0) + (n.amqp ? 1 : 0) + (n.stomp ? 1 : 0);
     if (mechanisms == 0) {
-      if (mode == Mode::kNotifier) c.Error("$.notifier", "no delivery mechanism configured (webhook, amqp or stomp)");
-      else c.Lint("$.notifier", "no delivery mechanism configured; the notifier will not run");
+      if (mode == Mode::kNotifier)
+        c.Error("$.notifier", "no delivery mechanism configured (webhook, amqp or stomp)");
+      else
+        c.Lint("$.notifier", "no delivery mechanism configured; the notifier will not run");
     } else if (mechanisms > 1) {
       c.Lint("$.notifier", "several delivery mechanisms configured; only one is used (webhook > amqp > stomp)");
     }
     if (n.webhook) {
       auto& w = *n.webhook;
-      if (!ValidHttpUrl(w.target)) c.Error("$.notifier.webhook.target", "target \"" + w.target + "\" is not a valid URL");
+      if (!ValidHttpUrl(w.target))
+        c.Error("$.notifier.webhook.target", "target \"" + w.target + "\" is not a valid URL");
       if (w.callback.empty()) c.Error("$.notifier.webhook.callback", "callback is required");
       FixCallback(c, w.callback, "$.notifier.webhook.callback");
       if (w.signed_) c.Lint("$.notifier.webhook.signed", "signed is deprecated and has no effect");
@@ -314,10 +336,13 @@ std::vector<Problem> Config::ValidateForMode(Mode mode) {
       if (a.routing_key.empty()) c.Error("$.notifier.amqp.routing_key", "routing_key is required");
       if (a.uris.empty()) c.Error("$.notifier.amqp.uris", "at least one URI is required");
       for (size_t i = 0; i < a.uris.size(); ++i) {
-        if (!ValidUrl(a.uris[i])) c.Error("$.notifier.amqp.uris[" + std::to_string(i) + "]", "\"" + a.uris[i] + "\" is not a URL");
+        if (!ValidUrl(a.uris[i]))
+          c.Error("$.notifier.amqp.uris[" + std::to_string(i) + "]", "\"" + a.uris[i] + "\" is not a URL");
       }
-      if (!a.direct) FixCallback(c, a.callback, "$.notifier.amqp.callback");
-      else if (!a.callback.empty()) c.Lint("$.notifier.amqp.callback", "callback is ignored with direct delivery");
+      if (!a.direct)
+        FixCallback(c, a.callback, "$.notifier.amqp.callback");
+      else if (!a.callback.empty())
+        c.Lint("$.notifier.amqp.callback", "callback is ignored with direct delivery");
       if (a.rollup == 1) c.Lint("$.notifier.amqp.rollup", "rollup of 1 has no effect");
       CheckTls(c, a.tls, "$.notifier.amqp.tls");
     }
@@ -325,16 +350,21 @@ std::vector<Problem> Config::ValidateForMode(Mode mode) {
       auto& s = *n.stomp;
       if (s.uris.empty()) c.Error("$.notifier.stomp.uris", "at least one host:port is required");
       for (size_t i = 0; i < s.uris.size(); ++i) {
-        if (!ValidHostPort(s.uris[i])) c.Error("$.notifier.stomp.uris[" + std::to_string(i) + "]", "\"" + s.uris[i] + "\" is not host:port");
+        if (!ValidHostPort(s.uris[i]))
+          c.Error("$.notifier.stomp.uris[" + std::to_string(i) + "]", "\"" + s.uris[i] + "\" is not host:port");
       }
-      if (!s.direct) FixCallback(c, s.callback, "$.notifier.stomp.callback");
-      else if (!s.callback.empty()) c.Lint("$.notifier.stomp.callback", "callback is ignored with direct delivery");
+      if (!s.direct)
+        FixCallback(c, s.callback, "$.notifier.stomp.callback");
+      else if (!s.callback.empty())
+        c.Lint("$.notifier.stomp.callback", "callback is ignored with direct delivery");
       if (s.rollup == 1) c.Lint("$.notifier.stomp.rollup", "rollup of 1 has no effect");
       CheckTls(c, s.tls, "$.notifier.stomp.tls");
     }
   }
-  if (metrics.prometheus_endpoint.empty()) metrics.prometheus_endpoint = "/metrics";
-  else if (metrics.prometheus_endpoint[0] != '/') c.Error("$.metrics.prometheus.endpoint", "endpoint must be an absolute path");
+  if (metrics.prometheus_endpoint.empty())
+    metrics.prometheus_endpoint = "/metrics";
+  else if (metrics.prometheus_endpoint[0] != '/')
+    c.Error("$.metrics.prometheus.endpoint", "endpoint must be an absolute path");
   return out;
 }
 

@@ -28,7 +28,8 @@ TEST(JsonPatch, AllOperations) {
     {"op":"move","from":"/c","path":"/d"},
     {"op":"add","path":"/e~1f","value":true},
     {"op":"test","path":"/d","value":"y"}
-  ])")).ok());
+  ])"))
+                  .ok());
   EXPECT_EQ(t, bj::parse(R"({"a":{"b":[9,2,3,10]},"x":"y","d":"y","e/f":true})"));
 }
 

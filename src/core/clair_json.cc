@@ -7,11 +7,16 @@ namespace lucid {
 
 std::string_view PackageKindName(PackageKind k) {
   switch (k) {
-    case PackageKind::kUnknown: return "";
-    case PackageKind::kBinary: return "binary";
-    case PackageKind::kSource: return "source";
-    case PackageKind::kLayer: return "layer";
-    case PackageKind::kAncestry: return "ancestry";
+    case PackageKind::kUnknown:
+      return "";
+    case PackageKind::kBinary:
+      return "binary";
+    case PackageKind::kSource:
+      return "source";
+    case PackageKind::kLayer:
+      return "layer";
+    case PackageKind::kAncestry:
+      return "ancestry";
   }
   return "";
 }
@@ -59,13 +64,20 @@ NormalizedVersion NormalizedVersion::Parse(std::string_view s) {
 
 std::string_view IndexStateName(IndexState s) {
   switch (s) {
-    case IndexState::kCheckManifest: return "CheckManifest";
-    case IndexState::kFetchLayers: return "FetchLayers";
-    case IndexState::kScanLayers: return "ScanLayers";
-    case IndexState::kCoalesce: return "Coalesce";
-    case IndexState::kIndexManifest: return "IndexManifest";
-    case IndexState::kIndexError: return "IndexError";
-    case IndexState::kIndexFinished: return "IndexFinished";
+    case IndexState::kCheckManifest:
+      return "CheckManifest";
+    case IndexState::kFetchLayers:
+      return "FetchLayers";
+    case IndexState::kScanLayers:
+      return "ScanLayers";
+    case IndexState::kCoalesce:
+      return "Coalesce";
+    case IndexState::kIndexManifest:
+      return "IndexManifest";
+    case IndexState::kIndexError:
+      return "IndexError";
+    case IndexState::kIndexFinished:
+      return "IndexFinished";
   }
   return "IndexError";
 }

@@ -44,8 +44,8 @@ TEST(ClairJson, ManifestDecodeRejectsBogus) {
   EXPECT_FALSE(json::DecodeManifest("{").ok());
   EXPECT_FALSE(json::DecodeManifest("[]").ok());
   EXPECT_FALSE(json::DecodeManifest(R"({"hash":""})").ok());
-  auto m = json::DecodeManifest(R"({"hash":"sha256:)" + std::string(64, 'a') +
-                                R"(","layers":[{"hash":"sha256:)" + std::string(64, 'b') +
+  auto m = json::DecodeManifest(R"({"hash":"sha256:)" + std::string(64, 'a') + R"(","layers":[{"hash":"sha256:)" +
+                                std::string(64, 'b') +
                                 R"(","uri":"http://x/y","headers":{"Authorization":["Bearer t"]}}]})");
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   EXPECT_EQ(m->layers.size(), 1u);

@@ -26,7 +26,7 @@ struct NormalizedVersion {
   std::string kind;
   std::array<int32_t, 10> v{};
   bool empty() const { return kind.empty(); }
-  std::string str() const;  // "" or "kind:v0.v1...v9"
+  std::string str() const;                             // "" or "kind:v0.v1...v9"
   static NormalizedVersion Parse(std::string_view s);  // lenient: "" on junk
   auto operator<=>(const NormalizedVersion&) const = default;
 };
@@ -50,8 +50,8 @@ struct Package {
   std::string arch;
   std::string cpe;
   // internal: where the evidence was found.
-  std::string package_db;       // e.g. "var/lib/dpkg/status", "nodejs:app/node_modules/x/package.json"
-  std::string filepath;         // file whose removal (whiteout) removes the package
+  std::string package_db;  // e.g. "var/lib/dpkg/status", "nodejs:app/node_modules/x/package.json"
+  std::string filepath;    // file whose removal (whiteout) removes the package
   std::string repository_hint;
   // internal: set when the OS package manager owns this language package.
   bool os_managed = false;
@@ -99,14 +99,22 @@ struct Environment {
 // Why a layer (or the whole image) yielded less than expected. Lucid-only;
 // surfaced in Lucid's JSON, the CLI table and, condensed, Clair's `err`.
 struct ScanNote {
-  std::string layer;     // digest, or "" for the image
-  std::string scanner;   // e.g. "dpkg", "os-release"
-  std::string code;      // machine-readable: no-os-release, unsupported-distribution, ...
+  std::string layer;    // digest, or "" for the image
+  std::string scanner;  // e.g. "dpkg", "os-release"
+  std::string code;     // machine-readable: no-os-release, unsupported-distribution, ...
   std::string message;
   std::string path;
 };
 
-enum class IndexState { kCheckManifest, kFetchLayers, kScanLayers, kCoalesce, kIndexManifest, kIndexError, kIndexFinished };
+enum class IndexState {
+  kCheckManifest,
+  kFetchLayers,
+  kScanLayers,
+  kCoalesce,
+  kIndexManifest,
+  kIndexError,
+  kIndexFinished
+};
 std::string_view IndexStateName(IndexState s);
 IndexState ParseIndexState(std::string_view s);
 

@@ -8,9 +8,10 @@ namespace lucid {
 
 TEST(Semver, PrecedenceFollowsTheSpec) {
   // The ordering example of semver.org section 11, plus leniencies.
-  std::vector<std::string> ordered = {"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
-                                      "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.1",
-                                      "1.1", "v2.0.0", "2.0.1-0", "10.0.0"};
+  std::vector<std::string> ordered = {"1.0.0-alpha",  "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
+                                      "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1",       "1.0.0",
+                                      "1.0.1",        "1.1",           "v2.0.0",           "2.0.1-0",
+                                      "10.0.0"};
   for (size_t i = 0; i < ordered.size(); ++i) {
     for (size_t j = 0; j < ordered.size(); ++j) {
       auto a = Semver::Parse(ordered[i]);

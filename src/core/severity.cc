@@ -4,12 +4,18 @@ namespace lucid {
 
 std::string_view SeverityName(Severity s) {
   switch (s) {
-    case Severity::kUnknown: return "Unknown";
-    case Severity::kNegligible: return "Negligible";
-    case Severity::kLow: return "Low";
-    case Severity::kMedium: return "Medium";
-    case Severity::kHigh: return "High";
-    case Severity::kCritical: return "Critical";
+    case Severity::kUnknown:
+      return "Unknown";
+    case Severity::kNegligible:
+      return "Negligible";
+    case Severity::kLow:
+      return "Low";
+    case Severity::kMedium:
+      return "Medium";
+    case Severity::kHigh:
+      return "High";
+    case Severity::kCritical:
+      return "Critical";
   }
   return "Unknown";
 }

@@ -7,10 +7,14 @@ namespace lucid::doctor {
 
 std::string_view VerdictName(Verdict v) {
   switch (v) {
-    case Verdict::kPass: return "pass";
-    case Verdict::kSkip: return "skip";
-    case Verdict::kWarn: return "warn";
-    case Verdict::kFail: return "fail";
+    case Verdict::kPass:
+      return "pass";
+    case Verdict::kSkip:
+      return "skip";
+    case Verdict::kWarn:
+      return "warn";
+    case Verdict::kFail:
+      return "fail";
   }
   return "fail";
 }
@@ -45,7 +49,8 @@ Verdict Report::Worst() const {
 }
 
 int Report::Count(Verdict v) const {
-  return static_cast<int>(std::count_if(checks.begin(), checks.end(), [v](const CheckResult& c) { return c.verdict == v; }));
+  return static_cast<int>(
+      std::count_if(checks.begin(), checks.end(), [v](const CheckResult& c) { return c.verdict == v; }));
 }
 
 int ExitCode(const Report& r, bool strict) {
@@ -72,8 +77,8 @@ std::string RenderText(const Report& r) {
     }
   }
   out += "\n" + std::to_string(r.Count(Verdict::kPass)) + " passed, " + std::to_string(r.Count(Verdict::kWarn)) +
-         " warnings, " + std::to_string(r.Count(Verdict::kFail)) + " failed, " + std::to_string(r.Count(Verdict::kSkip)) +
-         " skipped\n";
+         " warnings, " + std::to_string(r.Count(Verdict::kFail)) + " failed, " +
+         std::to_string(r.Count(Verdict::kSkip)) + " skipped\n";
   return out;
 }
 

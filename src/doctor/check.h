@@ -16,11 +16,11 @@ enum class Verdict { kPass, kSkip, kWarn, kFail };
 std::string_view VerdictName(Verdict v);
 
 struct CheckResult {
-  std::string group;    // config, database, updater, psk, quay, clock, memory, version
-  std::string name;     // e.g. "indexer database", "https://deb.debian.org"
+  std::string group;  // config, database, updater, psk, quay, clock, memory, version
+  std::string name;   // e.g. "indexer database", "https://deb.debian.org"
   Verdict verdict = Verdict::kPass;
-  std::string reason;   // one line: what was found
-  std::string hint;     // one line: what to do (empty on pass)
+  std::string reason;                          // one line: what was found
+  std::string hint;                            // one line: what to do (empty on pass)
   std::map<std::string, std::string> details;  // machine-readable extras (url, proxy, bytes, ...)
 };
 

@@ -54,7 +54,8 @@ AddrState ProbeListenAddr(const std::string& addr) {
       addrinfo h2{};
       h2.ai_socktype = SOCK_STREAM;
       h2.ai_flags = AI_NUMERICSERV;
-      if (getaddrinfo(host.empty() || host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host.c_str(), port.c_str(), &h2, &c) == 0) {
+      if (getaddrinfo(host.empty() || host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host.c_str(), port.c_str(), &h2,
+                      &c) == 0) {
         int cfd = socket(c->ai_family, SOCK_STREAM, 0);
         st.in_use = connect(cfd, c->ai_addr, c->ai_addrlen) == 0;
         close(cfd);
@@ -72,19 +73,26 @@ void CheckConfig(Context& ctx, Report& out) {
   std::string mode(config::ModeName(o.mode));
   if (o.config_path.empty()) {
     ctx.cfg = config::Config{};
-    out.Add({"config", "file", Verdict::kPass, "no file given: built-in defaults (embedded SQLite, all updaters)", "",
-             {}});
+    out.Add(
+        {"config", "file", Verdict::kPass, "no file given: built-in defaults (embedded SQLite, all updaters)", "", {}});
   } else {
     auto loaded = config::Load(o.config_path);
     if (!loaded.ok()) {
-      out.Add({"config", "file", Verdict::kFail, loaded.status().message(),
+      out.Add({"config",
+               "file",
+               Verdict::kFail,
+               loaded.status().message(),
                "fix the file (unknown keys are fatal, as in Clair 4.7+); `lucid check-config " + o.config_path +
                    "` prints the merged document",
                {{"path", o.config_path}}});
       return;
     }
     ctx.cfg = std::move(*loaded);
-    out.Add({"config", "file", Verdict::kPass, "parsed " + o.config_path + " (strict keys, drop-ins applied)", "",
+    out.Add({"config",
+             "file",
+             Verdict::kPass,
+             "parsed " + o.config_path + " (strict keys, drop-ins applied)",
+             "",
              {{"path", o.config_path}}});
   }
   config::Config& cfg = *ctx.cfg;
@@ -92,8 +100,10 @@ void CheckConfig(Context& ctx, Report& out) {
   std::vector<std::string> defaulted;
   if (cfg.http_listen_addr.empty()) defaulted.push_back("http_listen_addr");
   if (cfg.introspection_addr.empty()) defaulted.push_back("introspection_addr");
-  if (cfg.indexer.connstring.empty() && o.mode != config::Mode::kMatcher) defaulted.push_back("indexer.connstring (embedded SQLite)");
-  if (cfg.matcher.connstring.empty() && o.mode != config::Mode::kIndexer) defaulted.push_back("matcher.connstring (embedded SQLite)");
+  if (cfg.indexer.connstring.empty() && o.mode != config::Mode::kMatcher)
+    defaulted.push_back("indexer.connstring (embedded SQLite)");
+  if (cfg.matcher.connstring.empty() && o.mode != config::Mode::kIndexer)
+    defaulted.push_back("matcher.connstring (embedded SQLite)");
   if (cfg.matcher.period.count() == 0) defaulted.push_back("matcher.period");
   if (!cfg.updaters.sets) defaulted.push_back("updaters.sets (all)");
   auto problems = cfg.ValidateForMode(o.mode);
@@ -101,18 +111,30 @@ void CheckConfig(Context& ctx, Report& out) {
   for (const auto& p : problems) (p.severity == config::Severity::kError ? errors : lints).push_back(p.ToString());
   if (!errors.empty()) {
     std::string more = errors.size() > 1 ? " (and " + std::to_string(errors.size() - 1) + " more)" : "";
-    out.Add({"config", "validation (" + mode + ")", Verdict::kFail, errors.front() + more,
-             "`lucid check-config FILE` lists every problem", {}});
+    out.Add({"config",
+             "validation (" + mode + ")",
+             Verdict::kFail,
+             errors.front() + more,
+             "`lucid check-config FILE` lists every problem",
+             {}});
   } else {
     std::string d;
     for (const auto& k : defaulted) d += (d.empty() ? "" : ", ") + k;
-    out.Add({"config", "validation (" + mode + ")", Verdict::kPass,
-             d.empty() ? std::string("valid, no defaults needed") : "valid; defaults applied: " + d, "", {}});
+    out.Add({"config",
+             "validation (" + mode + ")",
+             Verdict::kPass,
+             d.empty() ? std::string("valid, no defaults needed") : "valid; defaults applied: " + d,
+             "",
+             {}});
   }
   if (!lints.empty()) {
     std::string more = lints.size() > 1 ? " (and " + std::to_string(lints.size() - 1) + " more)" : "";
-    out.Add({"config", "lints", Verdict::kWarn, lints.front() + more,
-             "not fatal; `lucid check-config FILE` lists them all", {}});
+    out.Add({"config",
+             "lints",
+             Verdict::kWarn,
+             lints.front() + more,
+             "not fatal; `lucid check-config FILE` lists them all",
+             {}});
   }
   // Listen addresses: free to bind, or already served (a running lucid?).
   std::vector<std::pair<std::string, std::string>> addrs;
@@ -126,19 +148,31 @@ void CheckConfig(Context& ctx, Report& out) {
     } else if (st.free) {
       out.Add({"config", key, Verdict::kPass, addr + " is free to listen on", "", {{"addr", addr}}});
     } else if (st.in_use) {
-      out.Add({"config", key, Verdict::kWarn, addr + " is in use and answers (a running lucid?)",
-               "fine if that is this server; otherwise stop the other process or pick another port", {{"addr", addr}}});
+      out.Add({"config",
+               key,
+               Verdict::kWarn,
+               addr + " is in use and answers (a running lucid?)",
+               "fine if that is this server; otherwise stop the other process or pick another port",
+               {{"addr", addr}}});
     } else {
-      out.Add({"config", key, Verdict::kFail, addr + ": cannot listen: " + st.error,
-               "pick an address this host owns and a port above 1023 (or grant CAP_NET_BIND_SERVICE)", {{"addr", addr}}});
+      out.Add({"config",
+               key,
+               Verdict::kFail,
+               addr + ": cannot listen: " + st.error,
+               "pick an address this host owns and a port above 1023 (or grant CAP_NET_BIND_SERVICE)",
+               {{"addr", addr}}});
     }
   }
 }
 
 void CheckClock(Context& ctx, Report& out) {
   if (ctx.skews.empty()) {
-    out.Add({"clock", "skew", Verdict::kSkip, "no reachable endpoint sent a Date header to compare with",
-             "compare `date -u` with a trusted clock; JWTs allow only 15 s of skew", {}});
+    out.Add({"clock",
+             "skew",
+             Verdict::kSkip,
+             "no reachable endpoint sent a Date header to compare with",
+             "compare `date -u` with a trusted clock; JWTs allow only 15 s of skew",
+             {}});
     return;
   }
   // The median resists one badly set server.
@@ -150,8 +184,12 @@ void CheckClock(Context& ctx, Report& out) {
   std::string reason = abs <= 2 ? "local clock agrees with " + url + " (within " + std::to_string(abs) + " s)"
                                 : "local clock is " + std::to_string(abs) + " s " + dir + " " + url;
   Verdict v = abs <= 5 ? Verdict::kPass : abs <= 15 ? Verdict::kWarn : Verdict::kFail;
-  out.Add({"clock", "skew", v, reason,
-           v == Verdict::kPass ? "" : "PSK JWTs (iat/nbf/exp) allow 15 s of skew: sync the clock (chrony/systemd-timesyncd)",
+  out.Add({"clock",
+           "skew",
+           v,
+           reason,
+           v == Verdict::kPass ? ""
+                               : "PSK JWTs (iat/nbf/exp) allow 15 s of skew: sync the clock (chrony/systemd-timesyncd)",
            {{"seconds", std::to_string(skew)}, {"compared_with", url}}});
 }
 
@@ -168,19 +206,19 @@ void CheckMemory(Context& ctx, Report& out) {
   std::string breakdown = "base " + FormatBytes(est.base_bytes);
   for (const auto& [set, b] : est.per_set) breakdown += ", " + set + " " + FormatBytes(b);
   CgroupLimit lim = CurrentCgroupLimit();
-  std::map<std::string, std::string> details{{"estimate_bytes", std::to_string(est.total_bytes)},
-                                             {"estimate", breakdown},
-                                             {"cgroup_file", lim.file}};
+  std::map<std::string, std::string> details{
+      {"estimate_bytes", std::to_string(est.total_bytes)}, {"estimate", breakdown}, {"cgroup_file", lim.file}};
   if (!lim.bytes) {
-    out.Add({"memory", "cgroup limit", Verdict::kPass,
-             std::string(lim.version == 0 ? "no cgroup memory controller found" : "no memory limit (" + lim.file + ")") +
-                 "; updaters need about " + FormatBytes(est.total_bytes) + " (" + breakdown + ")",
-             "", details});
+    out.Add(
+        {"memory", "cgroup limit", Verdict::kPass,
+         std::string(lim.version == 0 ? "no cgroup memory controller found" : "no memory limit (" + lim.file + ")") +
+             "; updaters need about " + FormatBytes(est.total_bytes) + " (" + breakdown + ")",
+         "", details});
     return;
   }
   details["limit_bytes"] = std::to_string(*lim.bytes);
-  std::string reason = "cgroup v" + std::to_string(lim.version) + " limit " + FormatBytes(*lim.bytes) + " (" + lim.file +
-                       "), estimated peak " + FormatBytes(est.total_bytes) + " (" + breakdown +
+  std::string reason = "cgroup v" + std::to_string(lim.version) + " limit " + FormatBytes(*lim.bytes) + " (" +
+                       lim.file + "), estimated peak " + FormatBytes(est.total_bytes) + " (" + breakdown +
                        "; updaters parse one at a time)";
   if (*lim.bytes < est.total_bytes) {
     out.Add({"memory", "cgroup limit", Verdict::kFail, reason,
@@ -188,8 +226,8 @@ void CheckMemory(Context& ctx, Report& out) {
                  ", or run fewer updater sets (updaters.sets)",
              details});
   } else if (*lim.bytes < est.total_bytes + est.total_bytes / 4) {
-    out.Add({"memory", "cgroup limit", Verdict::kWarn, reason, "less than 25% headroom; large layers or feeds may hit the limit",
-             details});
+    out.Add({"memory", "cgroup limit", Verdict::kWarn, reason,
+             "less than 25% headroom; large layers or feeds may hit the limit", details});
   } else {
     out.Add({"memory", "cgroup limit", Verdict::kPass, reason, "", details});
   }

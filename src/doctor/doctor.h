@@ -21,7 +21,7 @@ struct DoctorOptions {
   std::string version;
   std::chrono::seconds connect_timeout{5};
   std::chrono::seconds total_timeout{10};
-  int max_probes = 32;           // updater URLs probed at most
+  int max_probes = 32;  // updater URLs probed at most
 };
 
 Report RunDoctor(const DoctorOptions& opts);

@@ -139,7 +139,8 @@ TEST(Doctor, BadConfigFailsAndSkipsDependents) {
   auto r = RunDoctor(o);
   bool config_fail = false, db_skip = false;
   for (const auto& c : r.checks) {
-    if (c.group == "config" && c.verdict == Verdict::kFail && c.reason.find("not_a_key") != std::string::npos) config_fail = true;
+    if (c.group == "config" && c.verdict == Verdict::kFail && c.reason.find("not_a_key") != std::string::npos)
+      config_fail = true;
     if (c.group == "database" && c.verdict == Verdict::kSkip) db_skip = true;
   }
   EXPECT_TRUE(config_fail) << RenderText(r);

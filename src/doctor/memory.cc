@@ -64,7 +64,8 @@ CgroupLimit ReadCgroupLimit(const std::string& root, const std::string& proc_sel
   std::vector<std::pair<std::string, int>> candidates;
   if (!v2_path.empty() && v2_path != "/") candidates.push_back({root + v2_path + "/memory.max", 2});
   candidates.push_back({root + "/memory.max", 2});
-  if (!v1_path.empty() && v1_path != "/") candidates.push_back({root + "/memory" + v1_path + "/memory.limit_in_bytes", 1});
+  if (!v1_path.empty() && v1_path != "/")
+    candidates.push_back({root + "/memory" + v1_path + "/memory.limit_in_bytes", 1});
   candidates.push_back({root + "/memory/memory.limit_in_bytes", 1});
   candidates.push_back({root + "/memory.limit_in_bytes", 1});
   for (const auto& [path, version] : candidates) {
@@ -96,7 +97,10 @@ MemoryEstimate EstimateMemory(const std::vector<std::string>& sets) {
   // upstream feeds are larger than the test excerpts, so each set gets
   // headroom over its measured share (peak minus ~35 MiB of process base).
   static const std::map<std::string, uint64_t> kPerSet = {
-      {"alpine", 64ull << 20}, {"debian", 96ull << 20}, {"osv", 128ull << 20}, {"clair.cvss", 32ull << 20},
+      {"alpine", 64ull << 20},
+      {"debian", 96ull << 20},
+      {"osv", 128ull << 20},
+      {"clair.cvss", 32ull << 20},
   };
   constexpr uint64_t kUnknownSet = 128ull << 20;
   MemoryEstimate e;

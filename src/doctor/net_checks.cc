@@ -61,7 +61,8 @@ CheckResult Judge(const std::string& set, const std::string& url, const DnsResul
   r.verdict = Verdict::kFail;
   if (p.phase == "proxy") {
     r.reason = "proxy " + p.proxy + " refused or is unreachable for " + url +
-               (p.proxy_status > 0 ? " (CONNECT answered " + std::to_string(p.proxy_status) + ")" : "") + ": " + p.error;
+               (p.proxy_status > 0 ? " (CONNECT answered " + std::to_string(p.proxy_status) + ")" : "") + ": " +
+               p.error;
     r.hint = "check HTTPS_PROXY/https_proxy/http_proxy and NO_PROXY, and the proxy's allow rules (ConnectPort, ACLs)";
     if (p.proxy_status > 0) r.details["proxy_status"] = std::to_string(p.proxy_status);
   } else if (p.phase == "dns") {
@@ -99,11 +100,18 @@ void CheckPeers(Context& ctx, Report& out) {
   ProbeResult p = Probe(base + "/indexer/api/v1/index_state", po);
   if (p.date_unix > 0) ctx.skews.push_back({base, static_cast<long long>(std::time(nullptr)) - p.date_unix});
   if (p.phase != "ok") {
-    out.Add({"config", "matcher.indexer_addr", Verdict::kFail, base + " is not reachable: " + p.error,
-             "start the indexer or correct matcher.indexer_addr", {{"url", base}, {"phase", p.phase}}});
+    out.Add({"config",
+             "matcher.indexer_addr",
+             Verdict::kFail,
+             base + " is not reachable: " + p.error,
+             "start the indexer or correct matcher.indexer_addr",
+             {{"url", base}, {"phase", p.phase}}});
   } else {
-    out.Add({"config", "matcher.indexer_addr", p.status < 500 ? Verdict::kPass : Verdict::kWarn,
-             base + " answers (HTTP " + std::to_string(p.status) + ")", p.status < 500 ? "" : "the indexer is failing",
+    out.Add({"config",
+             "matcher.indexer_addr",
+             p.status < 500 ? Verdict::kPass : Verdict::kWarn,
+             base + " answers (HTTP " + std::to_string(p.status) + ")",
+             p.status < 500 ? "" : "the indexer is failing",
              {{"url", base}, {"status", std::to_string(p.status)}}});
   }
 }
@@ -113,15 +121,23 @@ void CheckUpdaters(Context& ctx, Report& out) {
   const auto& cfg = *ctx.cfg;
   if (ctx.opts.mode == config::Mode::kIndexer || ctx.opts.mode == config::Mode::kNotifier) return;
   if (cfg.matcher.disable_updaters) {
-    out.Add({"updater", "-", Verdict::kSkip, "matcher.disable_updaters is set: the server runs no updaters",
-             "load data with `lucid import-updaters BUNDLE`", {}});
+    out.Add({"updater",
+             "-",
+             Verdict::kSkip,
+             "matcher.disable_updaters is set: the server runs no updaters",
+             "load data with `lucid import-updaters BUNDLE`",
+             {}});
     return;
   }
   updater::UpdateManager manager(ecosystems::AllUpdaterSets(), services::UpdaterConfigFrom(cfg));
   auto urls = manager.ListUrls();
   if (urls.empty()) {
-    out.Add({"updater", "-", Verdict::kWarn, "no updater sets selected (updaters.sets is empty)",
-             "without updaters nothing is matched unless you import a bundle", {}});
+    out.Add({"updater",
+             "-",
+             Verdict::kWarn,
+             "no updater sets selected (updaters.sets is empty)",
+             "without updaters nothing is matched unless you import a bundle",
+             {}});
     return;
   }
   struct Job {
@@ -134,14 +150,19 @@ void CheckUpdaters(Context& ctx, Report& out) {
   for (const auto& [set, list] : urls) {
     std::set<std::string> origins;
     for (const auto& u : list) {
-      if (u.find('<') != std::string::npos || u.find('{') != std::string::npos || u.find(' ') != std::string::npos) continue;
+      if (u.find('<') != std::string::npos || u.find('{') != std::string::npos || u.find(' ') != std::string::npos)
+        continue;
       if (!origins.insert(Origin(u)).second) continue;
       if (static_cast<int>(jobs.size()) >= ctx.opts.max_probes) break;
       jobs.push_back({set, u});
     }
     if (origins.empty()) {
-      out.Add({"updater", set, Verdict::kSkip, "no fixed URL to probe (URLs are discovered at run time)",
-               "`lucid updaters list --resolve` runs discovery", {}});
+      out.Add({"updater",
+               set,
+               Verdict::kSkip,
+               "no fixed URL to probe (URLs are discovered at run time)",
+               "`lucid updaters list --resolve` runs discovery",
+               {}});
     }
   }
   ProbeOptions po;
@@ -162,7 +183,8 @@ void CheckUpdaters(Context& ctx, Report& out) {
   for (auto& t : threads) t.join();
   for (const auto& j : jobs) {
     out.Add(Judge(j.set, j.url, j.direct ? &j.dns : nullptr, j.probe));
-    if (j.probe.date_unix > 0) ctx.skews.push_back({Origin(j.url), static_cast<long long>(std::time(nullptr)) - j.probe.date_unix});
+    if (j.probe.date_unix > 0)
+      ctx.skews.push_back({Origin(j.url), static_cast<long long>(std::time(nullptr)) - j.probe.date_unix});
   }
 }
 

@@ -1,9 +1,9 @@
 #include "doctor/probe.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netdb.h>
 #include <sys/socket.h>
-#include <arpa/inet.h>
 
 #include <cstdlib>
 #include <future>
@@ -32,8 +32,9 @@ DnsResult Resolve(const std::string& host, std::chrono::milliseconds deadline) {
       r.ok = true;
       for (addrinfo* a = res; a != nullptr && r.addresses.size() < 4; a = a->ai_next) {
         char buf[INET6_ADDRSTRLEN] = {0};
-        const void* src = a->ai_family == AF_INET ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr)
-                                                  : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr);
+        const void* src = a->ai_family == AF_INET
+                              ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr)
+                              : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr);
         if (inet_ntop(a->ai_family, src, buf, sizeof buf) != nullptr) r.addresses.push_back(buf);
       }
       freeaddrinfo(res);
@@ -138,10 +139,18 @@ ProbeResult Probe(const std::string& url, const ProbeOptions& opts) {
     r.error.clear();
   } else {
     switch (rc) {
-      case CURLE_COULDNT_RESOLVE_PROXY: r.phase = "proxy"; break;
-      case CURLE_COULDNT_RESOLVE_HOST: r.phase = "dns"; break;
-      case CURLE_COULDNT_CONNECT: r.phase = r.proxy.empty() ? "tcp" : "proxy"; break;
-      case CURLE_OPERATION_TIMEDOUT: r.phase = "timeout"; break;
+      case CURLE_COULDNT_RESOLVE_PROXY:
+        r.phase = "proxy";
+        break;
+      case CURLE_COULDNT_RESOLVE_HOST:
+        r.phase = "dns";
+        break;
+      case CURLE_COULDNT_CONNECT:
+        r.phase = r.proxy.empty() ? "tcp" : "proxy";
+        break;
+      case CURLE_OPERATION_TIMEDOUT:
+        r.phase = "timeout";
+        break;
       case CURLE_SSL_CONNECT_ERROR:
       case CURLE_PEER_FAILED_VERIFICATION:
       case CURLE_SSL_CERTPROBLEM:
@@ -150,8 +159,12 @@ ProbeResult Probe(const std::string& url, const ProbeOptions& opts) {
       case CURLE_SSL_ISSUER_ERROR:
       case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
       case CURLE_SSL_INVALIDCERTSTATUS:
-      case CURLE_SSL_CRL_BADFILE: r.phase = "tls"; break;
-      default: r.phase = "http"; break;
+      case CURLE_SSL_CRL_BADFILE:
+        r.phase = "tls";
+        break;
+      default:
+        r.phase = "http";
+        break;
     }
     // A proxy that answered CONNECT with an error, or dropped the tunnel.
     if (!r.proxy.empty() && (r.proxy_status >= 300 || rc == CURLE_PROXY || rc == CURLE_RECV_ERROR)) r.phase = "proxy";

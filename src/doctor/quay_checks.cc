@@ -33,20 +33,32 @@ void CheckPsk(Context& ctx, Report& out) {
   }
   auto key = config::DecodePskKey(cfg.auth.psk->key);
   if (!key.ok()) {
-    out.Add({"psk", "auth.psk.key", Verdict::kFail, "not valid base64: " + key.status().message(),
-             "generate one with `openssl rand -base64 32`", {}});
+    out.Add({"psk",
+             "auth.psk.key",
+             Verdict::kFail,
+             "not valid base64: " + key.status().message(),
+             "generate one with `openssl rand -base64 32`",
+             {}});
     return;
   }
   if (key->empty()) {
-    out.Add({"psk", "auth.psk.key", Verdict::kFail, "decodes to zero bytes", "generate one with `openssl rand -base64 32`",
+    out.Add({"psk",
+             "auth.psk.key",
+             Verdict::kFail,
+             "decodes to zero bytes",
+             "generate one with `openssl rand -base64 32`",
              {}});
     return;
   }
   std::string iss;
   for (const auto& i : cfg.auth.psk->iss) iss += (iss.empty() ? "" : ", ") + i;
   if (cfg.auth.psk->iss.empty()) {
-    out.Add({"psk", "auth.psk.iss", Verdict::kFail, "the issuer list is empty (a start-up error)",
-             "list the issuers that call Lucid, e.g. [quay, clairctl]", {}});
+    out.Add({"psk",
+             "auth.psk.iss",
+             Verdict::kFail,
+             "the issuer list is empty (a start-up error)",
+             "list the issuers that call Lucid, e.g. [quay, clairctl]",
+             {}});
     return;
   }
   std::map<std::string, std::string> d{{"key_bytes", std::to_string(key->size())}, {"iss", iss}};
@@ -78,8 +90,12 @@ void CheckQuay(Context& ctx, Report& out) {
   };
   std::string feature = str("FEATURE_SECURITY_SCANNER");
   if (feature != "true" && feature != "True") {
-    out.Add({"quay", "FEATURE_SECURITY_SCANNER", Verdict::kWarn, "is " + (feature.empty() ? std::string("not set") : feature),
-             "set FEATURE_SECURITY_SCANNER: true in Quay's config.yaml", {}});
+    out.Add({"quay",
+             "FEATURE_SECURITY_SCANNER",
+             Verdict::kWarn,
+             "is " + (feature.empty() ? std::string("not set") : feature),
+             "set FEATURE_SECURITY_SCANNER: true in Quay's config.yaml",
+             {}});
   } else {
     out.Add({"quay", "FEATURE_SECURITY_SCANNER", Verdict::kPass, "true", "", {}});
   }
@@ -95,32 +111,50 @@ void CheckQuay(Context& ctx, Report& out) {
   if (!quay_psk.empty()) {
     auto k = config::DecodePskKey(quay_psk);
     if (!k.ok()) {
-      out.Add({"quay", "SECURITY_SCANNER_V4_PSK", Verdict::kFail, "not valid base64: " + k.status().message(),
-               "copy Lucid's auth.psk.key into SECURITY_SCANNER_V4_PSK verbatim", {}});
+      out.Add({"quay",
+               "SECURITY_SCANNER_V4_PSK",
+               Verdict::kFail,
+               "not valid base64: " + k.status().message(),
+               "copy Lucid's auth.psk.key into SECURITY_SCANNER_V4_PSK verbatim",
+               {}});
     } else {
       quay_key = *k;
     }
   }
   if (quay_psk.empty() && lucid_key) {
-    out.Add({"quay", "SECURITY_SCANNER_V4_PSK", Verdict::kFail,
+    out.Add({"quay",
+             "SECURITY_SCANNER_V4_PSK",
+             Verdict::kFail,
              "not set in Quay, but Lucid requires auth.psk: every Quay request will get 401",
-             "set SECURITY_SCANNER_V4_PSK to Lucid's auth.psk.key", {}});
+             "set SECURITY_SCANNER_V4_PSK to Lucid's auth.psk.key",
+             {}});
   } else if (quay_key && !lucid_key) {
-    out.Add({"quay", "SECURITY_SCANNER_V4_PSK", ctx.cfg ? Verdict::kWarn : Verdict::kSkip,
-             ctx.cfg ? "set in Quay, but Lucid has no auth.psk: the API is unauthenticated" : "Lucid's configuration did not load",
-             "add auth.psk {key: <same base64>, iss: [quay]} to Lucid's config", {}});
+    out.Add({"quay",
+             "SECURITY_SCANNER_V4_PSK",
+             ctx.cfg ? Verdict::kWarn : Verdict::kSkip,
+             ctx.cfg ? "set in Quay, but Lucid has no auth.psk: the API is unauthenticated"
+                     : "Lucid's configuration did not load",
+             "add auth.psk {key: <same base64>, iss: [quay]} to Lucid's config",
+             {}});
   } else if (quay_key && lucid_key) {
     if (*quay_key != *lucid_key) {
-      out.Add({"quay", "SECURITY_SCANNER_V4_PSK", Verdict::kFail,
+      out.Add({"quay",
+               "SECURITY_SCANNER_V4_PSK",
+               Verdict::kFail,
                "differs from Lucid's auth.psk.key: Lucid will answer 401 to every Quay request",
-               "copy Lucid's auth.psk.key into Quay's SECURITY_SCANNER_V4_PSK (or the reverse) and restart", {}});
+               "copy Lucid's auth.psk.key into Quay's SECURITY_SCANNER_V4_PSK (or the reverse) and restart",
+               {}});
     } else {
       out.Add({"quay", "SECURITY_SCANNER_V4_PSK", Verdict::kPass, "matches Lucid's auth.psk.key", "", {}});
     }
     const auto& iss = ctx.cfg->auth.psk->iss;
     if (std::find(iss.begin(), iss.end(), kQuayIssuer) == iss.end()) {
-      out.Add({"quay", "issuer", Verdict::kFail, "Quay signs with iss \"quay\", which auth.psk.iss does not list",
-               "add quay to auth.psk.iss", {}});
+      out.Add({"quay",
+               "issuer",
+               Verdict::kFail,
+               "Quay signs with iss \"quay\", which auth.psk.iss does not list",
+               "add quay to auth.psk.iss",
+               {}});
     } else {
       out.Add({"quay", "issuer", Verdict::kPass, "auth.psk.iss accepts Quay's issuer \"quay\"", "", {}});
     }
@@ -129,12 +163,21 @@ void CheckQuay(Context& ctx, Report& out) {
   // Endpoint: a URL, on the port Lucid listens on, and (if reachable) accepting Quay's tokens.
   std::string endpoint = str("SECURITY_SCANNER_V4_ENDPOINT");
   if (endpoint.empty()) {
-    out.Add({"quay", "SECURITY_SCANNER_V4_ENDPOINT", Verdict::kFail, "not set", "set it to Lucid's URL, e.g. http://lucid:6060", {}});
+    out.Add({"quay",
+             "SECURITY_SCANNER_V4_ENDPOINT",
+             Verdict::kFail,
+             "not set",
+             "set it to Lucid's URL, e.g. http://lucid:6060",
+             {}});
     return;
   }
   if (endpoint.find("://") == std::string::npos) {
-    out.Add({"quay", "SECURITY_SCANNER_V4_ENDPOINT", Verdict::kFail, endpoint + " has no scheme",
-             "use a URL: http://HOST:PORT", {{"endpoint", endpoint}}});
+    out.Add({"quay",
+             "SECURITY_SCANNER_V4_ENDPOINT",
+             Verdict::kFail,
+             endpoint + " has no scheme",
+             "use a URL: http://HOST:PORT",
+             {{"endpoint", endpoint}}});
     return;
   }
   auto scheme_end = endpoint.find("://") + 3;
@@ -143,11 +186,18 @@ void CheckQuay(Context& ctx, Report& out) {
   if (port.empty()) port = endpoint.rfind("https", 0) == 0 ? "443" : "80";
   std::string listen = ctx.cfg ? (ctx.cfg->http_listen_addr.empty() ? ":6060" : ctx.cfg->http_listen_addr) : "";
   if (ctx.cfg && PortOf(listen) != port) {
-    out.Add({"quay", "SECURITY_SCANNER_V4_ENDPOINT", Verdict::kFail,
+    out.Add({"quay",
+             "SECURITY_SCANNER_V4_ENDPOINT",
+             Verdict::kFail,
              endpoint + " uses port " + port + " but Lucid's http_listen_addr is " + listen,
-             "make the ports agree (or check the service/port mapping in between)", {{"endpoint", endpoint}}});
+             "make the ports agree (or check the service/port mapping in between)",
+             {{"endpoint", endpoint}}});
   } else if (ctx.cfg) {
-    out.Add({"quay", "SECURITY_SCANNER_V4_ENDPOINT", Verdict::kPass, endpoint + " matches http_listen_addr " + listen, "",
+    out.Add({"quay",
+             "SECURITY_SCANNER_V4_ENDPOINT",
+             Verdict::kPass,
+             endpoint + " matches http_listen_addr " + listen,
+             "",
              {{"endpoint", endpoint}}});
   }
   // Talk to it as Quay would.

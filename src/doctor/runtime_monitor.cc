@@ -47,7 +47,9 @@ bool RuntimeMonitor::Tick() {
   auto& reg = metrics::Registry::Default();
   uint64_t rss = ResidentBytes();
   CgroupLimit lim = CurrentCgroupLimit();
-  reg.AddGauge("process_resident_memory_bytes", "Resident memory size in bytes.").With({}).Set(static_cast<double>(rss));
+  reg.AddGauge("process_resident_memory_bytes", "Resident memory size in bytes.")
+      .With({})
+      .Set(static_cast<double>(rss));
   reg.AddGauge("lucid_memory_limit_bytes", "The cgroup memory limit of the process in bytes (0 = none).")
       .With({})
       .Set(lim.bytes ? static_cast<double>(*lim.bytes) : 0.0);
@@ -57,8 +59,10 @@ bool RuntimeMonitor::Tick() {
     double used = static_cast<double>(rss) / static_cast<double>(*lim.bytes);
     if (used >= kWarnFraction && !warned_) {
       log::Warn("memory", "resident memory is close to the cgroup limit",
-                {{"rss_bytes", static_cast<int64_t>(rss)}, {"limit_bytes", static_cast<int64_t>(*lim.bytes)},
-                 {"percent", static_cast<int64_t>(used * 100)}, {"cgroup_file", lim.file},
+                {{"rss_bytes", static_cast<int64_t>(rss)},
+                 {"limit_bytes", static_cast<int64_t>(*lim.bytes)},
+                 {"percent", static_cast<int64_t>(used * 100)},
+                 {"cgroup_file", lim.file},
                  {"hint", "raise the memory limit or reduce updaters.sets; `lucid doctor` estimates the need"}});
       warned_ = true;
       logged = true;

@@ -159,11 +159,18 @@ void CheckDatabases(Context& ctx, Report& out) {
   if (mode == config::Mode::kCombo || mode == config::Mode::kIndexer) {
     auto free = FreeBytes(tmp);
     if (!free) {
-      out.Add({"database", "layer spool", Verdict::kFail, tmp + " is not accessible", "set TMPDIR to a writable directory",
+      out.Add({"database",
+               "layer spool",
+               Verdict::kFail,
+               tmp + " is not accessible",
+               "set TMPDIR to a writable directory",
                {{"path", tmp}}});
     } else {
       Verdict v = *free < (2ull << 30) ? Verdict::kWarn : Verdict::kPass;
-      out.Add({"database", "layer spool", v, tmp + ": " + FormatBytes(*free) + " free",
+      out.Add({"database",
+               "layer spool",
+               v,
+               tmp + ": " + FormatBytes(*free) + " free",
                v == Verdict::kPass ? "" : "indexing needs about 2x the largest uncompressed layer in $TMPDIR",
                {{"path", tmp}, {"free_bytes", std::to_string(*free)}}});
     }

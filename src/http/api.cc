@@ -50,21 +50,45 @@ struct Pattern {
 
 const std::vector<Pattern>& Patterns() {
   static const std::vector<Pattern> kPatterns = {
-      {"/indexer/api/v1/index_report", kMountIndexer, "indexerv1", "/indexer/api/v1/index_report",
+      {"/indexer/api/v1/index_report",
+       kMountIndexer,
+       "indexerv1",
+       "/indexer/api/v1/index_report",
        {{"POST", kIndexReport}, {"DELETE", kBulkDelete}}},
-      {"/indexer/api/v1/index_report/", kMountIndexer, "indexerv1", "/indexer/api/v1/index_report/:digest",
+      {"/indexer/api/v1/index_report/",
+       kMountIndexer,
+       "indexerv1",
+       "/indexer/api/v1/index_report/:digest",
        {{"GET", kGetIndexReport}, {"DELETE", kDeleteIndexReport}}},
-      {"/indexer/api/v1/index_state", kMountIndexer, "indexerv1", "/indexer/api/v1/index_state",
+      {"/indexer/api/v1/index_state",
+       kMountIndexer,
+       "indexerv1",
+       "/indexer/api/v1/index_state",
        {{"GET", kIndexState}}},
-      {"/indexer/api/v1/internal/affected_manifest/", kMountIndexer, "indexerv1",
-       "/indexer/api/v1/internal/affected_manifest/", {{"POST", kAffectedManifests}}},
-      {"/matcher/api/v1/vulnerability_report/", kMountMatcher, "matcherv1", "/matcher/api/v1/vulnerability_report/",
+      {"/indexer/api/v1/internal/affected_manifest/",
+       kMountIndexer,
+       "indexerv1",
+       "/indexer/api/v1/internal/affected_manifest/",
+       {{"POST", kAffectedManifests}}},
+      {"/matcher/api/v1/vulnerability_report/",
+       kMountMatcher,
+       "matcherv1",
+       "/matcher/api/v1/vulnerability_report/",
        {{"GET", kVulnerabilityReport}}},
-      {"/matcher/api/v1/internal/update_operation", kMountMatcher, "matcherv1",
-       "/matcher/api/v1/internal/update_operation", {{"GET", kUpdateOperations}}},
-      {"/matcher/api/v1/internal/update_operation/", kMountMatcher, "matcherv1",
-       "/matcher/api/v1/internal/update_operation/", {{"DELETE", kDeleteUpdateOperation}}},
-      {"/matcher/api/v1/internal/update_diff", kMountMatcher, "matcherv1", "/matcher/api/v1/internal/update_diff",
+      {"/matcher/api/v1/internal/update_operation",
+       kMountMatcher,
+       "matcherv1",
+       "/matcher/api/v1/internal/update_operation",
+       {{"GET", kUpdateOperations}}},
+      {"/matcher/api/v1/internal/update_operation/",
+       kMountMatcher,
+       "matcherv1",
+       "/matcher/api/v1/internal/update_operation/",
+       {{"DELETE", kDeleteUpdateOperation}}},
+      {"/matcher/api/v1/internal/update_diff",
+       kMountMatcher,
+       "matcherv1",
+       "/matcher/api/v1/internal/update_diff",
        {{"GET", kUpdateDiff}}},
       {"/openapi/v1", kMountAlways, "discovery", "/openapi/v1", {{"GET", kOpenApi}}},
       {"/robots.txt", kMountAlways, "", "/robots.txt", {{"GET", kRobots}, {"HEAD", kRobots}}},
@@ -217,7 +241,9 @@ std::string Negotiate(const std::vector<std::string_view>& accept, const std::ve
 }
 
 Api::Api(ApiOptions options, services::IndexerService* indexer, services::MatcherService* matcher)
-    : options_(std::move(options)), indexer_(indexer), matcher_(matcher),
+    : options_(std::move(options)),
+      indexer_(indexer),
+      matcher_(matcher),
       reports_(std::make_unique<ReportCache>(ReportCache::Options{options_.report_cache_ttl})) {}
 
 Route Api::Resolve(const std::string& method, const std::string& path, const std::string& query) const {
@@ -267,11 +293,20 @@ Route Api::Resolve(const std::string& method, const std::string& path, const std
 Response Api::Error(int status, std::string message) {
   const char* code = "internal-error";
   switch (status) {
-    case 400: code = "bad-request"; break;
-    case 404: code = "not-found"; break;
-    case 405: code = "method-not-allowed"; break;
-    case 429: code = "too-many-requests"; break;
-    default: break;
+    case 400:
+      code = "bad-request";
+      break;
+    case 404:
+      code = "not-found";
+      break;
+    case 405:
+      code = "method-not-allowed";
+      break;
+    case 429:
+      code = "too-many-requests";
+      break;
+    default:
+      break;
   }
   bj::object o;
   o["code"] = code;
@@ -292,7 +327,8 @@ Response Api::NotFoundText() {
 
 Response Api::Handle(const Route& route, const Request& req, const services::CancelFlag& cancel) {
   switch (route.kind) {
-    case Route::Kind::kNotFound: return NotFoundText();
+    case Route::Kind::kNotFound:
+      return NotFoundText();
     case Route::Kind::kRedirect: {
       Response r = Empty(301);
       r.Set("Location", route.location);
@@ -300,22 +336,36 @@ Response Api::Handle(const Route& route, const Request& req, const services::Can
     }
     case Route::Kind::kMethodNotAllowed:
       return Error(405, "method " + req.method + " not allowed; endpoint only allows " + route.allowed);
-    case Route::Kind::kHandler: break;
+    case Route::Kind::kHandler:
+      break;
   }
   switch (static_cast<Endpoint>(route.endpoint)) {
-    case kIndexReport: return IndexReport(req, cancel);
-    case kBulkDelete: return BulkDelete(req);
-    case kGetIndexReport: return GetIndexReport(req);
-    case kDeleteIndexReport: return DeleteIndexReport(req);
-    case kIndexState: return IndexState(req);
-    case kAffectedManifests: return AffectedManifests(req);
-    case kVulnerabilityReport: return VulnerabilityReport(req);
-    case kUpdateOperations: return UpdateOperations(req);
-    case kDeleteUpdateOperation: return DeleteUpdateOperation(req);
-    case kUpdateDiff: return UpdateDiff(req);
-    case kOpenApi: return OpenApi(req);
-    case kRobots: return Robots(req);
-    case kNone: break;
+    case kIndexReport:
+      return IndexReport(req, cancel);
+    case kBulkDelete:
+      return BulkDelete(req);
+    case kGetIndexReport:
+      return GetIndexReport(req);
+    case kDeleteIndexReport:
+      return DeleteIndexReport(req);
+    case kIndexState:
+      return IndexState(req);
+    case kAffectedManifests:
+      return AffectedManifests(req);
+    case kVulnerabilityReport:
+      return VulnerabilityReport(req);
+    case kUpdateOperations:
+      return UpdateOperations(req);
+    case kDeleteUpdateOperation:
+      return DeleteUpdateOperation(req);
+    case kUpdateDiff:
+      return UpdateDiff(req);
+    case kOpenApi:
+      return OpenApi(req);
+    case kRobots:
+      return Robots(req);
+    case kNone:
+      break;
   }
   return NotFoundText();
 }
@@ -381,7 +431,8 @@ Response Api::GetIndexReport(const Request& req) {
   if (!digest.ok()) return Error(400, "malformed path: " + digest.status().message());
   int status = 0;
   std::string type = Negotiate(req.Header("accept"), {kIndexReportType, "application/json"}, &status);
-  if (type.empty()) return status == 400 ? Error(400, "malformed Accept header") : Error(415, "no acceptable media type");
+  if (type.empty())
+    return status == 400 ? Error(400, "malformed Accept header") : Error(415, "no acceptable media type");
   const std::string state = indexer_->State();
   if (IfNoneMatch(req, Quote(state))) return Empty(304);
   auto report = indexer_->GetIndexReport(*digest);
@@ -406,7 +457,8 @@ Response Api::IndexState(const Request& req) {
   int status = 0;
   std::string type =
       Negotiate(req.Header("accept"), {"application/vnd.clair.index_state.v1+json", "application/json"}, &status);
-  if (type.empty()) return status == 400 ? Error(400, "malformed Accept header") : Error(415, "no acceptable media type");
+  if (type.empty())
+    return status == 400 ? Error(400, "malformed Accept header") : Error(415, "no acceptable media type");
   const std::string etag = Quote(indexer_->State());
   if (IfNoneMatch(req, etag)) {
     Response r = Empty(304);
@@ -421,9 +473,10 @@ Response Api::IndexState(const Request& req) {
 // I6 POST /indexer/api/v1/internal/affected_manifest/
 Response Api::AffectedManifests(const Request& req) {
   int status = 0;
-  std::string type =
-      Negotiate(req.Header("accept"), {"application/vnd.clair.affected_manifests.v1+json", "application/json"}, &status);
-  if (type.empty()) return status == 400 ? Error(400, "malformed Accept header") : Error(415, "no acceptable media type");
+  std::string type = Negotiate(req.Header("accept"),
+                               {"application/vnd.clair.affected_manifests.v1+json", "application/json"}, &status);
+  if (type.empty())
+    return status == 400 ? Error(400, "malformed Accept header") : Error(415, "no acceptable media type");
   const std::string prefix = "failed to deserialize vulnerabilities: ";
   auto v = json::Parse(req.body);
   if (!v.ok()) return Error(400, prefix + v.status().message());
@@ -575,10 +628,11 @@ Response Api::OpenApi(const Request& req) {
   auto text = ReadFile(options_.openapi_path, 16 << 20);
   if (!text.ok()) return NotFoundText();
   int status = 0;
-  std::string type = Negotiate(req.Header("accept"),
-                               {"application/openapi+json", "application/openapi+yaml", "application/json",
-                                "application/yaml", "application/vnd.oai.openapi+json", "application/vnd.oai.openapi+yaml"},
-                               &status);
+  std::string type =
+      Negotiate(req.Header("accept"),
+                {"application/openapi+json", "application/openapi+yaml", "application/json", "application/yaml",
+                 "application/vnd.oai.openapi+json", "application/vnd.oai.openapi+yaml"},
+                &status);
   if (type.empty()) return Error(status == 400 ? 500 : 415, "unable to negotiate a media type");
   Response r;
   r.status = 200;

@@ -62,17 +62,17 @@ class Api {
   static Response NotFoundText();  // Go mux 404: text/plain "404 page not found"
 
  private:
-  Response IndexReport(const Request& req, const services::CancelFlag& cancel);   // I1
-  Response BulkDelete(const Request& req);                                        // I2
-  Response GetIndexReport(const Request& req);                                    // I3
-  Response DeleteIndexReport(const Request& req);                                 // I4
-  Response IndexState(const Request& req);                                        // I5
-  Response AffectedManifests(const Request& req);                                 // I6
-  Response VulnerabilityReport(const Request& req);                               // M1
-  Response UpdateOperations(const Request& req);                                  // M2
-  Response DeleteUpdateOperation(const Request& req);                             // M3
-  Response UpdateDiff(const Request& req);                                        // M4
-  Response OpenApi(const Request& req);                                           // D1
+  Response IndexReport(const Request& req, const services::CancelFlag& cancel);  // I1
+  Response BulkDelete(const Request& req);                                       // I2
+  Response GetIndexReport(const Request& req);                                   // I3
+  Response DeleteIndexReport(const Request& req);                                // I4
+  Response IndexState(const Request& req);                                       // I5
+  Response AffectedManifests(const Request& req);                                // I6
+  Response VulnerabilityReport(const Request& req);                              // M1
+  Response UpdateOperations(const Request& req);                                 // M2
+  Response DeleteUpdateOperation(const Request& req);                            // M3
+  Response UpdateDiff(const Request& req);                                       // M4
+  Response OpenApi(const Request& req);                                          // D1
   Response Robots(const Request& req);
 
   Response VulnerabilityReportUncached(const Digest& digest);

@@ -8,16 +8,16 @@ namespace {
 
 TEST(NegotiateEncoding, FollowsClairsRules) {
   EXPECT_EQ(NegotiateEncoding({}), "identity");
-  EXPECT_EQ(NegotiateEncoding({"gzip"}), "gzip");                    // Go's client
-  EXPECT_EQ(NegotiateEncoding({"gzip, deflate"}), "gzip");           // python-requests (Quay)
+  EXPECT_EQ(NegotiateEncoding({"gzip"}), "gzip");           // Go's client
+  EXPECT_EQ(NegotiateEncoding({"gzip, deflate"}), "gzip");  // python-requests (Quay)
   EXPECT_EQ(NegotiateEncoding({"x-gzip"}), "gzip");
-  EXPECT_EQ(NegotiateEncoding({"br"}), "identity");                  // unknown coding: fall back
+  EXPECT_EQ(NegotiateEncoding({"br"}), "identity");  // unknown coding: fall back
   EXPECT_EQ(NegotiateEncoding({"*"}), "gzip");
   EXPECT_EQ(NegotiateEncoding({"gzip;q=0, *"}), "identity");
   EXPECT_EQ(NegotiateEncoding({"deflate;q=0.5, zstd;q=0.9"}), "zstd");
   // Quirk: an entry without q ranks after one with an explicit q.
   EXPECT_EQ(NegotiateEncoding({"gzip, deflate;q=0.1"}), "deflate");
-  EXPECT_EQ(NegotiateEncoding({"br, identity;q=0, *;q=0"}), "");     // -> 415
+  EXPECT_EQ(NegotiateEncoding({"br, identity;q=0, *;q=0"}), "");  // -> 415
   EXPECT_EQ(NegotiateEncoding({"gzip;q=0", "identity;q=0"}), "");
   EXPECT_EQ(NegotiateEncoding({"gzip;q=bogus"}), "gzip");
 }

@@ -10,10 +10,10 @@
 namespace lucid::http {
 
 struct Request {
-  std::string method;  // "GET"
-  std::string target;  // raw request-target, e.g. "/a/b?x=1"
-  std::string path;    // target before '?', percent-decoded
-  std::string query;   // after '?', raw
+  std::string method;                                        // "GET"
+  std::string target;                                        // raw request-target, e.g. "/a/b?x=1"
+  std::string path;                                          // target before '?', percent-decoded
+  std::string query;                                         // after '?', raw
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased, in order
   std::string body;
   std::string remote_addr;

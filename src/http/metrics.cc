@@ -18,10 +18,14 @@ std::string FormatValue(double v) {
 
 void AppendEscaped(std::string& out, std::string_view s, bool quote) {
   for (char c : s) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else if (quote && c == '"') out += "\\\"";
-    else out.push_back(c);
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (quote && c == '"')
+      out += "\\\"";
+    else
+      out.push_back(c);
   }
 }
 
@@ -72,7 +76,11 @@ uint64_t Child::Count() const {
 
 Family::Family(std::string name, std::string help, Type type, std::vector<std::string> labels,
                std::vector<double> buckets)
-    : name_(std::move(name)), help_(std::move(help)), type_(type), labels_(std::move(labels)), bounds_(std::move(buckets)) {}
+    : name_(std::move(name)),
+      help_(std::move(help)),
+      type_(type),
+      labels_(std::move(labels)),
+      bounds_(std::move(buckets)) {}
 
 Child& Family::With(const std::vector<std::string>& values) {
   std::lock_guard<std::mutex> l(mu_);

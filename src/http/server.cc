@@ -104,8 +104,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                                       {"handler", "code", "method"});
       f.duration = &registry->AddHistogram(base + "_request_duration_seconds", "Request durations by handler.",
                                            {"handler", "code", "method"}, buckets);
-      f.in_flight = &registry->AddGauge(base + "_in_flight_requests", "Number of requests in flight by handler.",
-                                        {"handler"});
+      f.in_flight =
+          &registry->AddGauge(base + "_in_flight_requests", "Number of requests in flight by handler.", {"handler"});
       families[g] = f;
     }
     limited = &registry->AddCounter("clair_http_concurrencylimited_total",
@@ -146,11 +146,11 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
   std::mutex mu;
   std::condition_variable cv;
-  int64_t in_flight = 0;                              // guarded by mu
-  std::set<services::CancelFlag> running;             // guarded by mu
+  int64_t in_flight = 0;                                // guarded by mu
+  std::set<services::CancelFlag> running;               // guarded by mu
   std::map<uint64_t, std::weak_ptr<Connection>> conns;  // guarded by mu
-  uint64_t next_conn_id = 0;                          // guarded by mu
-  bool started = false, stopped = false;              // guarded by mu
+  uint64_t next_conn_id = 0;                            // guarded by mu
+  bool started = false, stopped = false;                // guarded by mu
 
   Status Start();
   void Stop();
@@ -168,7 +168,7 @@ Status Server::Impl::Start() {
   }
   unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
   gate_limit = opts.index_concurrency == 0 ? 4 * static_cast<int64_t>(cpus)
-                                          : (opts.index_concurrency < 0 ? -1 : opts.index_concurrency);
+                                           : (opts.index_concurrency < 0 ? -1 : opts.index_concurrency);
   int workers = opts.worker_threads;
   if (workers <= 0) {
     int64_t want = gate_limit < 0 ? 64 : gate_limit + 4;
@@ -313,19 +313,20 @@ asio::awaitable<void> Server::Impl::Listen(tcp::acceptor& acc, bool api_listener
       conns[id] = conn;
     }
     count.fetch_add(1);
-    asio::co_spawn(conn->stream.get_executor(), Session(conn, id, api_listener), [self, id, api_listener](std::exception_ptr e) {
-      if (e) {
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          log::Error(kLogComponent, "connection failed", {{"error", ex.what()}});
-        } catch (...) {
-        }
-      }
-      (api_listener ? self->api_conns : self->intro_conns).fetch_sub(1);
-      std::lock_guard<std::mutex> l(self->mu);
-      self->conns.erase(id);
-    });
+    asio::co_spawn(conn->stream.get_executor(), Session(conn, id, api_listener),
+                   [self, id, api_listener](std::exception_ptr e) {
+                     if (e) {
+                       try {
+                         std::rethrow_exception(e);
+                       } catch (const std::exception& ex) {
+                         log::Error(kLogComponent, "connection failed", {{"error", ex.what()}});
+                       } catch (...) {
+                       }
+                     }
+                     (api_listener ? self->api_conns : self->intro_conns).fetch_sub(1);
+                     std::lock_guard<std::mutex> l(self->mu);
+                     self->conns.erase(id);
+                   });
   }
 }
 
@@ -560,8 +561,10 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn, ui
     if (early) {
       res = std::move(*early);
     } else if (req.target.empty() || req.target[0] != '/') {
-      if (req.target == "*" && req.method == "OPTIONS") res.status = 200;
-      else res = Response{400, {{"Content-Type", "text/plain; charset=utf-8"}}, "400 Bad Request"};
+      if (req.target == "*" && req.method == "OPTIONS")
+        res.status = 200;
+      else
+        res = Response{400, {{"Content-Type", "text/plain; charset=utf-8"}}, "400 Bad Request"};
     } else if (api_listener) {
       try {
         res = co_await HandleApi(*conn, req, &client_gone);
@@ -592,7 +595,7 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn, ui
       bhttp::response_serializer<bhttp::string_body> sr{out};
       if (req.method == "HEAD") sr.split(true);
       auto [wec, wn] = req.method == "HEAD" ? co_await bhttp::async_write_header(stream, sr, kTuple)
-                                           : co_await bhttp::async_write(stream, sr, kTuple);
+                                            : co_await bhttp::async_write(stream, sr, kTuple);
       stream.expires_never();
       if (wec) client_gone = true;
     }

@@ -40,8 +40,8 @@ struct ServerOptions {
   std::chrono::seconds cache_age{1800};  // M1 Cache-Control: max-age
   // M1 bodies are reused this long (report_cache.h); 0 = recompute every request.
   std::chrono::milliseconds report_cache_ttl{2000};
-  std::string openapi_path;              // JSON OpenAPI document for /openapi/v1 ("" -> 404)
-  bool metrics_enabled = true;           // serve metrics on introspection
+  std::string openapi_path;     // JSON OpenAPI document for /openapi/v1 ("" -> 404)
+  bool metrics_enabled = true;  // serve metrics on introspection
   std::string metrics_path = "/metrics";
 
   size_t max_body_bytes = 64u << 20;  // larger request bodies get 413

@@ -134,7 +134,8 @@ std::string BuildRequest(const std::string& method, const std::string& target,
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
   if (close) req += "Connection: close\r\n";
   for (const auto& h : headers) req += h + "\r\n";
-  if (!body.empty() || method == "POST" || method == "DELETE") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (!body.empty() || method == "POST" || method == "DELETE")
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   req += "\r\n" + body;
   return req;
 }
@@ -205,7 +206,9 @@ class ServerTest : public ::testing::Test {
   void TearDown() override {
     if (server_) server_->Stop();
   }
-  std::string Token(const std::string& iss = "quay") { return "Authorization: Bearer " + auth::MintToken(kPskKey, iss); }
+  std::string Token(const std::string& iss = "quay") {
+    return "Authorization: Bearer " + auth::MintToken(kPskKey, iss);
+  }
 
   testing::MemoryIndexer indexer_;
   testing::MemoryMatcher matcher_;
@@ -316,7 +319,8 @@ TEST_F(ServerTest, BulkDeleteStateAndAffectedManifests) {
   r = Do(port_, "GET", "/indexer/api/v1/index_state", {std::string("If-None-Match: \"x\", \"") + kState + "\""});
   EXPECT_EQ(r.status, 200);
 
-  const std::string vulns = R"({"vulnerabilities":[{"id":"7","updater":"u","name":"CVE-1","description":"","issued":"0001-01-01T00:00:00Z","links":"","severity":"","normalized_severity":"High","package":{"id":"","name":"openssl","version":"","normalized_version":"","cpe":""},"fixed_in_version":""}]})";
+  const std::string vulns =
+      R"({"vulnerabilities":[{"id":"7","updater":"u","name":"CVE-1","description":"","issued":"0001-01-01T00:00:00Z","links":"","severity":"","normalized_severity":"High","package":{"id":"","name":"openssl","version":"","normalized_version":"","cpe":""},"fixed_in_version":""}]})";
   r = Do(port_, "POST", "/indexer/api/v1/internal/affected_manifest/", {}, vulns);
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Header("Content-Type"), "application/vnd.clair.affected_manifests.v1+json");
@@ -459,8 +463,8 @@ TEST_F(ServerTest, AuthMatrix) {
   StartServer({}, /*with_psk=*/true);
   const std::string path = "/indexer/api/v1/index_state";
   auto python_token = [](const std::string& claims, const std::string& key, const std::string& alg) {
-    std::string cmd = "/usr/bin/python3 -c 'import jwt,time; now=int(time.time()); print(jwt.encode(" + claims +
-                      ", " + key + ", algorithm=\"" + alg + "\"))' 2>&1";
+    std::string cmd = "/usr/bin/python3 -c 'import jwt,time; now=int(time.time()); print(jwt.encode(" + claims + ", " +
+                      key + ", algorithm=\"" + alg + "\"))' 2>&1";
     std::unique_ptr<FILE, int (*)(FILE*)> p(popen(cmd.c_str(), "r"), pclose);
     char buf[4096];
     size_t n = fread(buf, 1, sizeof buf, p.get());
@@ -527,10 +531,12 @@ TEST_F(ServerTest, IntrospectionAndMetrics) {
   r = Do(intro_, "GET", "/metrics");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.Header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
-  EXPECT_NE(r.body.find("clair_http_indexerv1_request_total{handler=\"/indexer/api/v1/index_report\",code=\"201\",method=\"POST\"} 1\n"),
+  EXPECT_NE(r.body.find("clair_http_indexerv1_request_total{handler=\"/indexer/api/v1/"
+                        "index_report\",code=\"201\",method=\"POST\"} 1\n"),
             std::string::npos)
       << r.body;
-  EXPECT_NE(r.body.find("clair_http_indexerv1_request_duration_seconds_bucket{handler=\"/indexer/api/v1/index_state\",code=\"200\",method=\"GET\",le=\"0.5\"} 1\n"),
+  EXPECT_NE(r.body.find("clair_http_indexerv1_request_duration_seconds_bucket{handler=\"/indexer/api/v1/"
+                        "index_state\",code=\"200\",method=\"GET\",le=\"0.5\"} 1\n"),
             std::string::npos);
   EXPECT_NE(r.body.find("clair_http_indexerv1_in_flight_requests{handler=\"/indexer/api/v1/index_report\"} 0\n"),
             std::string::npos);
@@ -545,8 +551,7 @@ TEST_F(ServerTest, RequestLogLine) {
   std::this_thread::sleep_for(300ms);  // the line is written after the response
   log::Flush();
   std::string err = ::testing::internal::GetCapturedStderr();
-  std::regex line(
-      R"(\{"level":"info".*"message":"handled HTTP request".*)");
+  std::regex line(R"(\{"level":"info".*"message":"handled HTTP request".*)");
   EXPECT_TRUE(std::regex_search(err, line)) << err;
   EXPECT_TRUE(std::regex_search(err, std::regex(R"("request_id":"[0-9a-f]{16}")"))) << err;
   EXPECT_NE(err.find(R"("request_uri":"/indexer/api/v1/index_state?a=b")"), std::string::npos) << err;
@@ -584,8 +589,9 @@ TEST_F(ServerTest, ConcurrencyGateAnswers429) {
   // Non-gated endpoints stay available while the gate is full.
   indexer_.index_delay = 0ms;
   auto r = Do(intro_, "GET", "/metrics");
-  EXPECT_NE(r.body.find("clair_http_concurrencylimited_total{endpoint=\"/indexer/api/v1/index_report\",method=\"POST\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+      r.body.find("clair_http_concurrencylimited_total{endpoint=\"/indexer/api/v1/index_report\",method=\"POST\"} 1"),
+      std::string::npos)
       << r.body;
 }
 
@@ -608,8 +614,9 @@ TEST_F(ServerTest, ExpectContinueAndKeepAlive) {
   int fd = Connect(port_);
   ASSERT_GE(fd, 0);
   std::string body = ManifestJson('a');
-  std::string head = "POST /indexer/api/v1/index_report HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " +
-                     std::to_string(body.size()) + "\r\n\r\n";
+  std::string head =
+      "POST /indexer/api/v1/index_report HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
   ASSERT_TRUE(SendAll(fd, head));
   char buf[64];
   ssize_t n = ::recv(fd, buf, sizeof buf, 0);
@@ -660,7 +667,8 @@ TEST_F(ServerTest, ClientDisconnectCancelsIndex) {
   std::this_thread::sleep_for(300ms);
   ::close(fd);
   auto deadline = std::chrono::steady_clock::now() + 3s;
-  while (indexer_.cancelled.load() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  while (indexer_.cancelled.load() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
   EXPECT_EQ(indexer_.cancelled.load(), 1);
   EXPECT_EQ(indexer_.index_calls.load(), 1);
 }
@@ -695,9 +703,8 @@ TEST_F(ServerTest, ThousandConcurrentConnections) {
 TEST_F(ServerTest, GracefulStopWaitsForInFlight) {
   StartServer();
   indexer_.index_delay = 800ms;
-  auto f = std::async(std::launch::async, [this] {
-    return Do(port_, "POST", "/indexer/api/v1/index_report", {}, ManifestJson('a'));
-  });
+  auto f = std::async(std::launch::async,
+                      [this] { return Do(port_, "POST", "/indexer/api/v1/index_report", {}, ManifestJson('a')); });
   // An idle keep-alive connection must not hold up shutdown.
   int idle = Connect(port_);
   ASSERT_GE(idle, 0);
@@ -718,9 +725,8 @@ TEST_F(ServerTest, StopCancelsAfterGrace) {
   o.shutdown_grace = 300ms;
   StartServer(o);
   indexer_.index_delay = 20s;
-  auto f = std::async(std::launch::async, [this] {
-    return Do(port_, "POST", "/indexer/api/v1/index_report", {}, ManifestJson('a'));
-  });
+  auto f = std::async(std::launch::async,
+                      [this] { return Do(port_, "POST", "/indexer/api/v1/index_report", {}, ManifestJson('a')); });
   std::this_thread::sleep_for(200ms);
   auto t0 = std::chrono::steady_clock::now();
   server_->Stop();
@@ -733,7 +739,8 @@ TEST_F(ServerTest, StopCancelsAfterGrace) {
 TEST(ServerOptions, FromConfig) {
   auto cfg = config::Decode(R"({"http_listen_addr":"127.0.0.1:7000","indexer":{"index_report_request_concurrency":-1},
       "matcher":{"cache_age":"1h"},"auth":{"psk":{"key":"c2VjcmV0","iss":["quay"]}},
-      "metrics":{"name":"otlp"}})", "t.json");
+      "metrics":{"name":"otlp"}})",
+                            "t.json");
   ASSERT_TRUE(cfg.ok());
   (void)cfg->ValidateForMode(config::Mode::kIndexer);
   auto o = OptionsFromConfig(*cfg, config::Mode::kIndexer);

@@ -133,8 +133,9 @@ Result<std::map<std::string, std::vector<UpdateOperation>>> MemoryMatcher::Updat
                                                                                             bool latest_only) {
   std::map<std::string, std::vector<UpdateOperation>> out;
   if (kind != "vulnerability") return out;
-  std::vector<UpdateOperation> ops = {{kRef2, "debian/updater/bookworm", "etag-2", "2024-02-01T00:00:00Z", "vulnerability"},
-                                      {kRef1, "debian/updater/bookworm", "etag-1", "2024-01-01T00:00:00Z", "vulnerability"}};
+  std::vector<UpdateOperation> ops = {
+      {kRef2, "debian/updater/bookworm", "etag-2", "2024-02-01T00:00:00Z", "vulnerability"},
+      {kRef1, "debian/updater/bookworm", "etag-1", "2024-01-01T00:00:00Z", "vulnerability"}};
   if (latest_only) ops.resize(1);
   out["debian/updater/bookworm"] = ops;
   return out;
@@ -148,7 +149,8 @@ Result<store::UpdateDiff> MemoryMatcher::UpdateDiff(const std::string& prev_ref,
   if (cur_ref != kRef2 && cur_ref != kRef1) return NotFound("unknown update operation " + cur_ref);
   store::UpdateDiff d;
   d.cur = {cur_ref, "debian/updater/bookworm", "etag", "2024-02-01T00:00:00Z", "vulnerability"};
-  if (!prev_ref.empty()) d.prev = {prev_ref, "debian/updater/bookworm", "etag-1", "2024-01-01T00:00:00Z", "vulnerability"};
+  if (!prev_ref.empty())
+    d.prev = {prev_ref, "debian/updater/bookworm", "etag-1", "2024-01-01T00:00:00Z", "vulnerability"};
   d.added.push_back(TestVulnerability());
   return d;
 }

@@ -64,8 +64,8 @@ struct ImageInfo {
 
 struct SourceOptions {
   Platform platform;
-  bool insecure = false;            // docker://: allow plain HTTP for any host
-  std::string username, password;   // docker://: basic credentials (also for the token service)
+  bool insecure = false;           // docker://: allow plain HTTP for any host
+  std::string username, password;  // docker://: basic credentials (also for the token service)
   uint64_t max_blob_bytes = 16ull << 30;
 };
 

@@ -218,8 +218,10 @@ class RegistryTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     auto s = lucid::testing::StartRegistry();
-    if (s.ok()) server_ = std::move(*s).release();
-    else std::fprintf(stderr, "registry: %s\n", s.status().ToString().c_str());
+    if (s.ok())
+      server_ = std::move(*s).release();
+    else
+      std::fprintf(stderr, "registry: %s\n", s.status().ToString().c_str());
   }
   static void TearDownTestSuite() { delete server_; }
   static lucid::testing::ChildServer* server_;

@@ -117,8 +117,8 @@ Status VerifyDigest(std::string_view data, const Digest& digest, std::string_vie
     hex = Sha256Hex(data);
   }
   if (hex != digest.hex()) {
-    return Corrupt(std::string(what) + ": digest mismatch: expected " + digest.str() + ", got " +
-                   digest.algorithm() + ":" + hex);
+    return Corrupt(std::string(what) + ": digest mismatch: expected " + digest.str() + ", got " + digest.algorithm() +
+                   ":" + hex);
   }
   return Status::Ok();
 }

@@ -119,7 +119,10 @@ class SpooledBlobReader final : public Reader {
 class RegistrySource final : public ImageSource {
  public:
   RegistrySource(std::string host, std::string repo, std::string tag, Digest digest, SourceOptions options)
-      : host_(std::move(host)), repo_(std::move(repo)), tag_(std::move(tag)), digest_(std::move(digest)),
+      : host_(std::move(host)),
+        repo_(std::move(repo)),
+        tag_(std::move(tag)),
+        digest_(std::move(digest)),
         options_(std::move(options)) {
     plain_ok_ = options_.insecure || IsLoopback(HostOnly());
     base_ = std::string(plain_ok_ ? "http://" : "https://") + host_;
@@ -152,7 +155,8 @@ class RegistrySource final : public ImageSource {
     }
     std::string hex = hasher.FinishHex();
     if (hex != digest.hex()) {
-      return Corrupt(url + ": blob digest mismatch: expected " + digest.str() + ", got " + digest.algorithm() + ":" + hex);
+      return Corrupt(url + ": blob digest mismatch: expected " + digest.str() + ", got " + digest.algorithm() + ":" +
+                     hex);
     }
     LUCID_ASSIGN_OR_RETURN(auto r, FileReader::Open(tmp.path()));
     return std::unique_ptr<Reader>(new SpooledBlobReader(std::move(tmp), std::move(r)));
@@ -296,8 +300,8 @@ Result<std::unique_ptr<ImageSource>> NewRegistrySource(std::string_view referenc
   }
   std::string host(r.substr(0, slash));
   std::string_view rest = r.substr(slash + 1);
-  bool is_registry_host = host.find('.') != std::string::npos || host.find(':') != std::string::npos ||
-                          host == "localhost";
+  bool is_registry_host =
+      host.find('.') != std::string::npos || host.find(':') != std::string::npos || host == "localhost";
   if (!is_registry_host) {  // Docker Hub short form: "library/x", "user/x"
     host = "registry-1.docker.io";
     rest = r;

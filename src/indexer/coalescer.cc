@@ -37,7 +37,8 @@ bool HasNote(const IndexReport& r, const std::string& layer, std::initializer_li
 
 // Why no distribution was found, per layer: an os-release naming a
 // distribution no scanner supports, or no os-release at all under packages.
-void ExplainMissingDistribution(const std::vector<LayerResults>& layers, const std::vector<const Distribution*>& observed,
+void ExplainMissingDistribution(const std::vector<LayerResults>& layers,
+                                const std::vector<const Distribution*>& observed,
                                 const std::vector<std::string>& observed_path, IndexReport* report) {
   if (!report->distributions.empty()) return;
   // The os-release in effect is the one of the newest layer that has one.

@@ -25,11 +25,12 @@ constexpr std::string_view kFetchContext = "fetching layer ";
 Indexer::Indexer(std::shared_ptr<store::IndexerStore> store, std::vector<std::shared_ptr<const Scanner>> scanners,
                  std::shared_ptr<LayerFetcher> fetcher, IndexerOptions options)
     : store_(std::move(store)), scanners_(std::move(scanners)), fetcher_(std::move(fetcher)), options_(options) {
-  bool has_whiteout = std::any_of(scanners_.begin(), scanners_.end(),
-                                  [](const auto& s) { return s->kind() == ScannerKind::kFile && s->name() == "whiteout"; });
+  bool has_whiteout = std::any_of(scanners_.begin(), scanners_.end(), [](const auto& s) {
+    return s->kind() == ScannerKind::kFile && s->name() == "whiteout";
+  });
   if (!has_whiteout) scanners_.push_back(std::make_shared<layer::WhiteoutScanner>());
-  bool has_os_release = std::any_of(scanners_.begin(), scanners_.end(),
-                                    [](const auto& s) { return s->name() == kOsReleaseScannerName; });
+  bool has_os_release =
+      std::any_of(scanners_.begin(), scanners_.end(), [](const auto& s) { return s->name() == kOsReleaseScannerName; });
   if (!has_os_release) scanners_.push_back(std::make_shared<OsReleaseScanner>());
   state_ = ComputeState(scanners_);
   int slots = std::clamp(options_.layer_scan_concurrency <= 0 ? 10 : options_.layer_scan_concurrency, 1, 1024);
@@ -39,7 +40,8 @@ Indexer::Indexer(std::shared_ptr<store::IndexerStore> store, std::vector<std::sh
 std::string Indexer::ComputeState(const std::vector<std::shared_ptr<const Scanner>>& scanners) {
   std::vector<const Scanner*> sorted;
   for (const auto& s : scanners) sorted.push_back(s.get());
-  std::stable_sort(sorted.begin(), sorted.end(), [](const Scanner* a, const Scanner* b) { return a->name() < b->name(); });
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const Scanner* a, const Scanner* b) { return a->name() < b->name(); });
   std::string text = "libindex number: 2\n";
   for (const auto* s : sorted) {
     text += std::string(s->name()) + std::string(s->version()) + std::string(ScannerKindName(s->kind())) + "\n";
@@ -61,11 +63,14 @@ Status Indexer::StoreError(const Manifest& manifest, const Status& error, std::v
   std::vector<Digest> layers;
   for (const auto& l : manifest.layers) layers.push_back(l.hash);
   Status s = store_->PutIndexReport(r, layers, state_);
-  if (!s.ok()) log::Warn("indexer", "could not store failed index report", {{"manifest", manifest.hash.str()}, {"error", s.message()}});
+  if (!s.ok())
+    log::Warn("indexer", "could not store failed index report",
+              {{"manifest", manifest.hash.str()}, {"error", s.message()}});
   return error;
 }
 
-Result<LayerResults> Indexer::ScanOneLayer(const Layer& layer, LayerFetcher& fetcher, const services::CancelFlag& cancel) {
+Result<LayerResults> Indexer::ScanOneLayer(const Layer& layer, LayerFetcher& fetcher,
+                                           const services::CancelFlag& cancel) {
   LayerResults out;
   out.layer = layer.hash;
   auto load = [&](std::vector<const Scanner*>* missing) -> Status {
@@ -169,7 +174,8 @@ Result<IndexReport> Indexer::IndexWith(const Manifest& manifest, LayerFetcher& f
   }
   std::vector<std::future<Result<LayerResults>>> futures;
   for (const Layer* l : unique) {
-    futures.push_back(std::async(std::launch::async, [this, l, &fetcher, &cancel] { return ScanOneLayer(*l, fetcher, cancel); }));
+    futures.push_back(
+        std::async(std::launch::async, [this, l, &fetcher, &cancel] { return ScanOneLayer(*l, fetcher, cancel); }));
   }
   std::map<Digest, LayerResults> by_digest;
   Status first_error;
@@ -218,8 +224,10 @@ Result<IndexReport> Indexer::IndexWith(const Manifest& manifest, LayerFetcher& f
   stats_.manifests_indexed++;
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   log::Info("indexer", "manifest indexed",
-            {{"manifest", digest}, {"layers", static_cast<int64_t>(unique.size())},
-             {"packages", static_cast<int64_t>(report.packages.size())}, {"duration_ms", ms}});
+            {{"manifest", digest},
+             {"layers", static_cast<int64_t>(unique.size())},
+             {"packages", static_cast<int64_t>(report.packages.size())},
+             {"duration_ms", ms}});
   return report;
 }
 
@@ -258,7 +266,8 @@ Result<services::AffectedManifests> Indexer::GetAffectedManifests(const std::vec
           auto d = r.distributions.find(env.distribution_id);
           rec.distribution = d == r.distributions.end() ? nullptr : &d->second;
           if (v.distribution && rec.distribution &&
-              (v.distribution->did != rec.distribution->did || v.distribution->version_id != rec.distribution->version_id)) {
+              (v.distribution->did != rec.distribution->did ||
+               v.distribution->version_id != rec.distribution->version_id)) {
             continue;
           }
           for (const auto& m2 : matchers_) {

@@ -29,10 +29,13 @@ Result<FetchedLayer> HttpLayerFetcher::Fetch(const Layer& layer, const services:
     for (const auto& v : vs) req.headers.emplace_back(k, v);
   }
   req.timeout = std::chrono::seconds(3600);
-  auto resp = http.FetchTo(req, [&, path = file->path(), fd = std::shared_ptr<FILE>(std::fopen(file->path().c_str(), "wb"), [](FILE* f) { if (f) std::fclose(f); })](const char* data, size_t n) {
-    if (cancel && cancel->load()) return false;
-    return fd && std::fwrite(data, 1, n, fd.get()) == n;
-  });
+  auto resp = http.FetchTo(
+      req, [&, path = file->path(), fd = std::shared_ptr<FILE>(std::fopen(file->path().c_str(), "wb"), [](FILE* f) {
+                                      if (f) std::fclose(f);
+                                    })](const char* data, size_t n) {
+        if (cancel && cancel->load()) return false;
+        return fd && std::fwrite(data, 1, n, fd.get()) == n;
+      });
   if (!resp.ok()) return resp.status().WithContext("fetching layer " + layer.hash.str());
   if (resp->status != 200) {
     return Unavailable("fetching layer " + layer.hash.str() + " from " + layer.uri + ": HTTP " +

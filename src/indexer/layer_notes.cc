@@ -21,15 +21,15 @@ ScanNote ExplainLayerFailure(const Layer& layer, const Status& error, bool fetch
                 "; check that its URI and headers are still valid (registry tokens expire)";
   } else if (error.code() == StatusCode::kUnsupported && msg.find("compressed") != std::string::npos) {
     n.code = "unsupported-compression";
-    n.message = "layer" + media + " uses an unsupported compression: " + msg +
-                "; rebuild or convert the image with gzip or zstd layers (e.g. `skopeo copy --dest-compress-format gzip`)";
+    n.message =
+        "layer" + media + " uses an unsupported compression: " + msg +
+        "; rebuild or convert the image with gzip or zstd layers (e.g. `skopeo copy --dest-compress-format gzip`)";
   } else if (error.code() == StatusCode::kUnsupported) {
     n.code = "unsupported-media-type";
     n.message = "layer" + media + " is not a tar layer Lucid can read: " + msg;
   } else if (error.code() == StatusCode::kTooLarge) {
     n.code = "layer-too-large";
-    n.message = "layer" + media + " was not scanned: " + msg +
-                "; raise LUCID_MAX_LAYER_BYTES if the layer is genuine";
+    n.message = "layer" + media + " was not scanned: " + msg + "; raise LUCID_MAX_LAYER_BYTES if the layer is genuine";
   } else if (error.code() == StatusCode::kCorrupt) {
     n.code = "layer-corrupt";
     n.message = "layer" + media + " is corrupt or truncated: " + msg;
@@ -46,7 +46,11 @@ void PublishNotes(const std::string& manifest, const std::vector<ScanNote>& note
   for (const auto& n : notes) {
     counter.With({n.code}).Inc();
     log::Info("indexer", "index note",
-              {{"manifest", manifest}, {"layer", n.layer}, {"scanner", n.scanner}, {"code", n.code}, {"path", n.path},
+              {{"manifest", manifest},
+               {"layer", n.layer},
+               {"scanner", n.scanner},
+               {"code", n.code},
+               {"path", n.path},
                {"note", n.message}});
   }
 }

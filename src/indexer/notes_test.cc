@@ -16,7 +16,8 @@ ScannerResult Observed(const std::string& id, const std::string& name) {
   d.did = id;
   d.name = name;
   r.artifacts.distributions.push_back(d);
-  r.artifacts.notes.push_back({"", r.scanner, std::string(kOsReleaseObservedCode), "os-release found", "etc/os-release"});
+  r.artifacts.notes.push_back(
+      {"", r.scanner, std::string(kOsReleaseObservedCode), "os-release found", "etc/os-release"});
   return r;
 }
 
@@ -51,7 +52,8 @@ TEST(Notes, UnsupportedDistributionNamedOnTheEffectiveLayer) {
 TEST(Notes, ScannerNoteIsNotDuplicated) {
   ScannerResult debian;
   debian.scanner = "debian";
-  debian.artifacts.notes.push_back({"", "debian", "unsupported-distribution", "Debian release not recognised", "etc/os-release"});
+  debian.artifacts.notes.push_back(
+      {"", "debian", "unsupported-distribution", "Debian release not recognised", "etc/os-release"});
   std::vector<LayerResults> layers = {{D('a'), {Observed("debian", "Debian GNU/Linux"), debian}}};
   IndexReport r;
   Coalesce(layers, &r);
@@ -93,7 +95,8 @@ TEST(Notes, LayerFailures) {
   EXPECT_EQ(n.message.find(l.hash.str()), std::string::npos) << n.message;  // said once, in `layer`
   EXPECT_NE(n.message.find("xz-compressed"), std::string::npos);
   EXPECT_NE(n.message.find("tar+gzip"), std::string::npos);
-  EXPECT_EQ(ExplainLayerFailure(l, TooLarge("layer decompresses to more than 10 bytes"), false).code, "layer-too-large");
+  EXPECT_EQ(ExplainLayerFailure(l, TooLarge("layer decompresses to more than 10 bytes"), false).code,
+            "layer-too-large");
   EXPECT_EQ(ExplainLayerFailure(l, Corrupt("truncated gzip"), false).code, "layer-corrupt");
   EXPECT_EQ(ExplainLayerFailure(l, Unavailable("HTTP 503"), true).code, "layer-fetch-failed");
   EXPECT_EQ(ExplainLayerFailure(l, Unsupported("not a tar"), false).code, "unsupported-media-type");

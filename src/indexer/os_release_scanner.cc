@@ -45,7 +45,8 @@ class Session final : public ScanSession {
     d.pretty_name = SanitizeUtf8(kv["PRETTY_NAME"]);
     d.version = SanitizeUtf8(kv["VERSION"]);
     out->distributions.push_back(std::move(d));
-    out->notes.push_back({"", std::string(kOsReleaseScannerName), std::string(kOsReleaseObservedCode), "os-release found", path});
+    out->notes.push_back(
+        {"", std::string(kOsReleaseScannerName), std::string(kOsReleaseObservedCode), "os-release found", path});
     return Status::Ok();
   }
 

@@ -6,10 +6,14 @@ namespace lucid::indexer {
 
 std::string_view ScannerKindName(ScannerKind k) {
   switch (k) {
-    case ScannerKind::kPackage: return "package";
-    case ScannerKind::kDistribution: return "distribution";
-    case ScannerKind::kRepository: return "repository";
-    case ScannerKind::kFile: return "file";
+    case ScannerKind::kPackage:
+      return "package";
+    case ScannerKind::kDistribution:
+      return "distribution";
+    case ScannerKind::kRepository:
+      return "repository";
+    case ScannerKind::kFile:
+      return "file";
   }
   return "package";
 }

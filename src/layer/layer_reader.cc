@@ -32,9 +32,12 @@ enum class Compression { kNone, kGzip, kZstd };
 
 std::string_view CompressionName(Compression c) {
   switch (c) {
-    case Compression::kGzip: return "gzip";
-    case Compression::kZstd: return "zstd";
-    case Compression::kNone: return "none";
+    case Compression::kGzip:
+      return "gzip";
+    case Compression::kZstd:
+      return "zstd";
+    case Compression::kNone:
+      return "none";
   }
   return "none";
 }
@@ -105,15 +108,23 @@ class Pass {
     // Only what layers use: never archive_read_support_filter_all/format_all.
     archive_read_support_format_tar(a_);
     switch (compression_) {
-      case Compression::kGzip: archive_read_support_filter_gzip(a_); break;
-      case Compression::kZstd: archive_read_support_filter_zstd(a_); break;
-      case Compression::kNone: archive_read_support_filter_none(a_); break;
+      case Compression::kGzip:
+        archive_read_support_filter_gzip(a_);
+        break;
+      case Compression::kZstd:
+        archive_read_support_filter_zstd(a_);
+        break;
+      case Compression::kNone:
+        archive_read_support_filter_none(a_);
+        break;
     }
     if (archive_read_open(a_, this, nullptr, &Pass::ReadCb, nullptr) != ARCHIVE_OK) return ArchiveError("open");
     return Status::Ok();
   }
 
-  struct archive* a() { return a_; }
+  struct archive* a() {
+    return a_;
+  }
   Compression compression() const { return compression_; }
   uint64_t compressed_bytes() const { return bytes_; }
   uint64_t uncompressed_bytes() { return a_ == nullptr ? 0 : static_cast<uint64_t>(archive_filter_bytes(a_, 0)); }
@@ -122,8 +133,8 @@ class Pass {
   Status ArchiveError(std::string_view what) {
     if (!error_.ok()) return error_;
     const char* msg = a_ != nullptr ? archive_error_string(a_) : nullptr;
-    return Corrupt("layer " + std::string(what) + ": " + (msg != nullptr ? msg : "unknown libarchive error") +
-                   " (" + std::string(CompressionName(compression_)) + ")");
+    return Corrupt("layer " + std::string(what) + ": " + (msg != nullptr ? msg : "unknown libarchive error") + " (" +
+                   std::string(CompressionName(compression_)) + ")");
   }
 
   Status CheckLimits(uint64_t upcoming = 0) {
@@ -134,8 +145,9 @@ class Pass {
                       " bytes (limit; raise LUCID_MAX_LAYER_BYTES if this layer is legitimate)");
     }
     if (u > limits_.ratio_check_after && bytes_ > 0 && u / bytes_ > limits_.max_ratio) {
-      return TooLarge("layer too large for its size, likely a decompression bomb: " + std::to_string(u) + " bytes from " +
-                      std::to_string(bytes_) + " compressed (ratio over " + std::to_string(limits_.max_ratio) + ":1)");
+      return TooLarge("layer too large for its size, likely a decompression bomb: " + std::to_string(u) +
+                      " bytes from " + std::to_string(bytes_) + " compressed (ratio over " +
+                      std::to_string(limits_.max_ratio) + ":1)");
     }
     return Status::Ok();
   }
@@ -237,8 +249,7 @@ struct Delivery {
 
 class LayerScan {
  public:
-  LayerScan(const std::vector<ScanSession*>& sessions, LayerFiles* files, const LayerLimits& limits,
-            LayerStats* stats)
+  LayerScan(const std::vector<ScanSession*>& sessions, LayerFiles* files, const LayerLimits& limits, LayerStats* stats)
       : sessions_(sessions), files_(files), limits_(limits), stats_(stats) {}
 
   Status Run(const BlobOpener& open, const Digest& expected) {
@@ -378,7 +389,9 @@ class LayerScan {
         fe->type = EntryType::kRegular;
         fe->size = static_cast<uint64_t>(archive_entry_size(e));
         break;
-      case AE_IFDIR: fe->type = EntryType::kDirectory; break;
+      case AE_IFDIR:
+        fe->type = EntryType::kDirectory;
+        break;
       case AE_IFLNK: {
         fe->type = EntryType::kSymlink;
         const char* t = archive_entry_symlink_utf8(e);
@@ -386,7 +399,9 @@ class LayerScan {
         if (t != nullptr) fe->link_target = IsAscii(t) ? std::string(t) : SanitizeUtf8(t);
         break;
       }
-      default: fe->type = EntryType::kOther; break;
+      default:
+        fe->type = EntryType::kOther;
+        break;
     }
     return Status::Ok();
   }
@@ -402,8 +417,9 @@ class LayerScan {
         const FileEntry* p = files_->Find(std::string_view(path).substr(0, slash));
         if (p == nullptr || p->type != EntryType::kSymlink) continue;
         auto dir_end = path.rfind('/', slash == 0 ? 0 : slash - 1);
-        std::string_view dir = dir_end == std::string::npos || dir_end >= slash ? std::string_view()
-                                                                                 : std::string_view(path).substr(0, dir_end);
+        std::string_view dir = dir_end == std::string::npos || dir_end >= slash
+                                   ? std::string_view()
+                                   : std::string_view(path).substr(0, dir_end);
         std::string joined = JoinInsideRoot(dir, p->link_target);
         std::string rest = path.substr(slash + 1);
         path = joined.empty() ? rest : joined + "/" + rest;

@@ -62,7 +62,7 @@ struct LayerStats {
   uint64_t compressed_bytes = 0;  // bytes read from the blob in the first pass
   uint64_t uncompressed_bytes = 0;
   uint64_t entries = 0;
-  uint64_t delivered_files = 0;   // Consume() calls
+  uint64_t delivered_files = 0;  // Consume() calls
   int passes = 0;
 };
 

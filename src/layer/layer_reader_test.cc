@@ -136,7 +136,8 @@ TEST(ScanLayerReal, Layer0SinglePassWhenNoLinkIsWanted) {
 
 TEST(ScanLayerReal, Layer1PaxNames) {
   // Layer 1's PAX headers carry UTF-8 names and link targets (path, linkpath).
-  const std::string crt = "usr/share/ca-certificates/mozilla/NetLock_Arany_=Class_Gold=_F\u0151tan\u00fas\u00edtv\u00e1ny.crt";
+  const std::string crt =
+      "usr/share/ca-certificates/mozilla/NetLock_Arany_=Class_Gold=_F\u0151tan\u00fas\u00edtv\u00e1ny.crt";
   CollectSession s({crt, "etc/ssl/certs/988a38cb.0"});
   LayerFiles files;
   LayerStats stats;
@@ -273,7 +274,8 @@ TEST(ScanLayerCrafted, EscapingHardlinkIsAnError) {
 }
 
 TEST(ScanLayerCrafted, HardlinkDeliversTargetBytes) {
-  std::string blob = TarBuilder().File("usr/bin/perl5", "#!perl").Hardlink("./usr/bin/perl", "./usr/bin/perl5").Finish();
+  std::string blob =
+      TarBuilder().File("usr/bin/perl5", "#!perl").Hardlink("./usr/bin/perl", "./usr/bin/perl5").Finish();
   CollectSession s({"usr/bin/perl"});
   LayerFiles files;
   LayerStats stats;

@@ -19,7 +19,9 @@ bool AtOrBelow(std::string_view path, std::string_view prefix) {
 }
 }  // namespace
 
-bool IsWhiteoutPath(std::string_view path) { return Basename(path).substr(0, kWhiteoutPrefix.size()) == kWhiteoutPrefix; }
+bool IsWhiteoutPath(std::string_view path) {
+  return Basename(path).substr(0, kWhiteoutPrefix.size()) == kWhiteoutPrefix;
+}
 
 bool IsWhitedOut(std::string_view path, const std::vector<std::string>& later_layer_whiteouts) {
   while (!path.empty() && path.front() == '/') path.remove_prefix(1);

@@ -78,8 +78,10 @@ Result<VulnerabilityReport> Match(const IndexReport& report, store::MatcherStore
           // claircore aborts the matcher on a version it cannot parse; we
           // skip the pair and say so, so one bad version cannot hide the rest.
           log::Warn("matcher", "could not compare versions",
-                    {{"matcher", std::string(m->name())}, {"package", mine[i]->package->name},
-                     {"vulnerability", v.name}, {"error", hit.status().message()}});
+                    {{"matcher", std::string(m->name())},
+                     {"package", mine[i]->package->name},
+                     {"vulnerability", v.name},
+                     {"error", hit.status().message()}});
           continue;
         }
         if (!*hit) continue;
@@ -112,7 +114,8 @@ Result<VulnerabilityReport> LocalMatcher::Scan(const IndexReport& report) {
   LUCID_ASSIGN_OR_RETURN(VulnerabilityReport out, Match(report, *store_, matchers_));
   for (const auto& e : enrichers_) {
     Status s = e->Enrich(*store_, out);
-    if (!s.ok()) log::Warn("matcher", "enricher failed", {{"enricher", std::string(e->name())}, {"error", s.message()}});
+    if (!s.ok())
+      log::Warn("matcher", "enricher failed", {{"enricher", std::string(e->name())}, {"error", s.message()}});
   }
   return out;
 }

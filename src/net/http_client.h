@@ -21,10 +21,10 @@ struct Request {
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  std::chrono::seconds timeout{300};         // whole transfer
+  std::chrono::seconds timeout{300};  // whole transfer
   std::chrono::seconds connect_timeout{30};
-  std::chrono::seconds stall_timeout{60};    // abort when < 1 byte/s for this long
-  uint64_t max_body_bytes = 0;               // 0 = unlimited
+  std::chrono::seconds stall_timeout{60};  // abort when < 1 byte/s for this long
+  uint64_t max_body_bytes = 0;             // 0 = unlimited
   bool follow_redirects = true;
   bool allow_plain_http = true;
 };
@@ -34,7 +34,7 @@ struct Response {
   std::map<std::string, std::string> headers;  // lower-cased names, last value wins
   std::string body;                            // only for Fetch(), not FetchTo*()
   std::string effective_url;
-  std::string proxy;                           // proxy used, "" if direct
+  std::string proxy;  // proxy used, "" if direct
   uint64_t bytes = 0;
   std::string header(std::string_view name) const;
 };

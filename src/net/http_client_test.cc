@@ -88,7 +88,8 @@ TEST_F(HttpClientTest, StallTimeout) {
 
 TEST_F(HttpClientTest, WholeTransferTimeout) {
   HttpClient c;
-  auto r = c.Fetch({.url = Url("/stall"), .timeout = std::chrono::seconds(1), .stall_timeout = std::chrono::seconds(0)});
+  auto r =
+      c.Fetch({.url = Url("/stall"), .timeout = std::chrono::seconds(1), .stall_timeout = std::chrono::seconds(0)});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded);
 }

@@ -61,10 +61,10 @@ Result<Components> BuildComponents(const config::Config& cfg, const BuildOptions
     auto s = store::OpenMatcherStore(cfg.matcher.connstring, opts.force_migrations || cfg.matcher.migrations);
     if (!s.ok()) return s.status().WithContext("matcher database");
     c.matcher_store = *s;
-    c.matcher = std::make_shared<matcher::LocalMatcher>(
-        c.matcher_store, matchers,
-        cfg.matcher.disable_enrichment ? std::vector<std::shared_ptr<const matcher::Enricher>>{}
-                                       : ecosystems::AllEnrichers());
+    c.matcher = std::make_shared<matcher::LocalMatcher>(c.matcher_store, matchers,
+                                                        cfg.matcher.disable_enrichment
+                                                            ? std::vector<std::shared_ptr<const matcher::Enricher>>{}
+                                                            : ecosystems::AllEnrichers());
     c.updates = std::make_shared<updater::UpdateManager>(ecosystems::AllUpdaterSets(), UpdaterConfigFrom(cfg));
   }
   return c;

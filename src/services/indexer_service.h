@@ -20,7 +20,7 @@ namespace lucid::services {
 using CancelFlag = std::shared_ptr<std::atomic<bool>>;
 
 struct AffectedManifests {
-  std::map<std::string, Vulnerability> vulnerabilities;                 // id -> vuln
+  std::map<std::string, Vulnerability> vulnerabilities;                  // id -> vuln
   std::map<std::string, std::vector<std::string>> vulnerable_manifests;  // digest -> vuln ids, most severe first
 };
 

@@ -35,7 +35,8 @@ Status Unexpected(const net::Response& r, const std::string& what) {
   auto parsed = json::Parse(r.body);
   if (parsed.ok() && parsed->is_object()) {
     auto it = parsed->get_object().find("message");
-    if (it != parsed->get_object().end() && it->value().is_string()) msg += ": " + std::string(it->value().get_string());
+    if (it != parsed->get_object().end() && it->value().is_string())
+      msg += ": " + std::string(it->value().get_string());
   }
   if (r.status == 400) return InvalidArgument(msg);
   if (r.status == 404) return NotFound(msg);
@@ -53,7 +54,8 @@ std::string RemoteIndexer::State() const {
 }
 
 Result<IndexReport> RemoteIndexer::Index(const Manifest& manifest, CancelFlag) {
-  LUCID_ASSIGN_OR_RETURN(auto r, Call("POST", "/indexer/api/v1/index_report", json::Serialize(json::EncodeManifest(manifest))));
+  LUCID_ASSIGN_OR_RETURN(auto r,
+                         Call("POST", "/indexer/api/v1/index_report", json::Serialize(json::EncodeManifest(manifest))));
   if (r.status != 201 && r.status != 200) return Unexpected(r, "index manifest " + manifest.hash.str());
   return json::DecodeIndexReport(r.body);
 }

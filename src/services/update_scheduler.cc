@@ -7,12 +7,17 @@ namespace lucid::services {
 UpdateScheduler::UpdateScheduler(std::shared_ptr<updater::UpdateManager> manager,
                                  std::shared_ptr<store::MatcherStore> store, std::shared_ptr<store::IndexerStore> locks,
                                  std::chrono::nanoseconds period, int retention)
-    : manager_(std::move(manager)), store_(std::move(store)), locks_(std::move(locks)), period_(period),
+    : manager_(std::move(manager)),
+      store_(std::move(store)),
+      locks_(std::move(locks)),
+      period_(period),
       retention_(retention) {}
 
 UpdateScheduler::~UpdateScheduler() { Stop(); }
 
-void UpdateScheduler::Start() { thread_ = std::thread([this] { Loop(); }); }
+void UpdateScheduler::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 void UpdateScheduler::RequestStop() {
   {
@@ -69,7 +74,8 @@ void UpdateScheduler::Loop() {
       if (!gc.ok()) log::Warn("updater", "garbage collection failed", {{"error", gc.status().message()}});
     }
     log::Info("updater", "update run finished",
-              {{"updaters", static_cast<int64_t>(summary.outcomes.size())}, {"failed", failed},
+              {{"updaters", static_cast<int64_t>(summary.outcomes.size())},
+               {"failed", failed},
                {"next_run_in_s", std::chrono::duration<double>(period_).count()}});
     std::unique_lock<std::mutex> l(mu_);
     if (cv_.wait_for(l, period_, [this] { return stop_; })) return;

@@ -218,8 +218,8 @@ BundleWriter::~BundleWriter() {
 }
 
 Result<std::unique_ptr<store::UpdateWriter>> BundleWriter::Begin(const std::string& updater,
-                                                                const std::string& fingerprint,
-                                                                const std::string& kind) {
+                                                                 const std::string& fingerprint,
+                                                                 const std::string& kind) {
   LUCID_ASSIGN_OR_RETURN(TempFile tmp, TempFile::Create("lucid-bundle-op-"));
   int fd = ::open(tmp.path().c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
   if (fd < 0) return Unavailable("open " + tmp.path() + ": " + std::strerror(errno));

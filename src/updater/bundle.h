@@ -31,7 +31,7 @@ class BundleWriter final : public UpdateDestination {
   // Exports always fetch fresh data: no previous fingerprint.
   Result<std::string> PreviousFingerprint(const std::string&) override { return std::string(); }
   Result<std::unique_ptr<store::UpdateWriter>> Begin(const std::string& updater, const std::string& fingerprint,
-                                                    const std::string& kind) override;
+                                                     const std::string& kind) override;
   // Flushes and closes the output; required for a complete bundle.
   Status Close();
 

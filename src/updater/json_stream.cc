@@ -94,7 +94,9 @@ class Handler {
   bool on_double(double d, boost::json::string_view, boost::system::error_code& ec) {
     return Building() ? Add(boost::json::value(d), ec) : Scalar(ec);
   }
-  bool on_bool(bool b, boost::system::error_code& ec) { return Building() ? Add(boost::json::value(b), ec) : Scalar(ec); }
+  bool on_bool(bool b, boost::system::error_code& ec) {
+    return Building() ? Add(boost::json::value(b), ec) : Scalar(ec);
+  }
   bool on_null(boost::system::error_code& ec) { return Building() ? Add(boost::json::value(nullptr), ec) : Scalar(ec); }
   bool on_comment_part(boost::json::string_view, boost::system::error_code&) { return true; }
   bool on_comment(boost::json::string_view, boost::system::error_code&) { return true; }
@@ -119,8 +121,8 @@ class Handler {
     if (stack_.empty() && !(in_target_ && depth_ == 2)) return true;
     bytes_ += n;
     if (bytes_ > opts_->max_element_bytes) {
-      return Fail(ec, TooLarge("an element of \"" + target_ + "\" exceeds " +
-                               std::to_string(opts_->max_element_bytes) + " bytes"));
+      return Fail(ec, TooLarge("an element of \"" + target_ + "\" exceeds " + std::to_string(opts_->max_element_bytes) +
+                               " bytes"));
     }
     return true;
   }

@@ -159,10 +159,15 @@ UpdaterOutcome UpdateManager::RunUpdater(Updater& u, UpdateDestination& dest, ne
     out.proxy = net::ProxyFor(out.url);
     UpdaterMetrics::Global().Record(out.updater, out.status, out.status == "updated" ? out.records : 0, out.seconds,
                                     out.error);
-    log::Fields f{{"updater", out.updater}, {"outcome", out.status}, {"url", out.url},
+    log::Fields f{{"updater", out.updater},
+                  {"outcome", out.status},
+                  {"url", out.url},
                   {"proxy", out.proxy.empty() ? std::string("direct") : out.proxy},
-                  {"duration_ms", out.seconds * 1000}, {"bytes", out.bytes}, {"records", out.records},
-                  {"fingerprint", out.fingerprint}, {"attempts", out.attempts}};
+                  {"duration_ms", out.seconds * 1000},
+                  {"bytes", out.bytes},
+                  {"records", out.records},
+                  {"fingerprint", out.fingerprint},
+                  {"attempts", out.attempts}};
     if (!out.ref.empty()) f.emplace_back("ref", out.ref);
     if (!out.error.empty()) {
       f.emplace_back("error", out.error);

@@ -64,9 +64,12 @@ class UpdateDestination {
   virtual ~UpdateDestination() = default;
   virtual Result<std::string> PreviousFingerprint(const std::string& updater) = 0;
   virtual Result<std::unique_ptr<store::UpdateWriter>> Begin(const std::string& updater, const std::string& fingerprint,
-                                                            const std::string& kind) = 0;
+                                                             const std::string& kind) = 0;
   // Whether a run may be skipped because another process holds it.
-  virtual Result<std::unique_ptr<store::Lock>> TryLock(const std::string& updater) { (void)updater; return std::unique_ptr<store::Lock>(); }
+  virtual Result<std::unique_ptr<store::Lock>> TryLock(const std::string& updater) {
+    (void)updater;
+    return std::unique_ptr<store::Lock>();
+  }
 };
 
 class StoreDestination final : public UpdateDestination {
@@ -75,7 +78,7 @@ class StoreDestination final : public UpdateDestination {
       : store_(std::move(store)), locks_(std::move(locks)) {}
   Result<std::string> PreviousFingerprint(const std::string& updater) override;
   Result<std::unique_ptr<store::UpdateWriter>> Begin(const std::string& updater, const std::string& fingerprint,
-                                                    const std::string& kind) override {
+                                                     const std::string& kind) override {
     return store_->BeginUpdate(updater, fingerprint, kind);
   }
   Result<std::unique_ptr<store::Lock>> TryLock(const std::string& updater) override;

@@ -38,9 +38,9 @@ Vulnerability V(const std::string& name, const std::string& pkg) {
 struct Script {
   std::string fingerprint = "fp1";
   std::vector<std::string> names = {"A", "B"};
-  int fail_fetches = 0;          // first N fetches fail with Unavailable
+  int fail_fetches = 0;  // first N fetches fail with Unavailable
   bool corrupt_after_one = false;
-  std::string fetch_url;         // when set, Fetch() really downloads it
+  std::string fetch_url;  // when set, Fetch() really downloads it
   std::atomic<int> fetches{0}, parses{0};
 };
 
@@ -48,7 +48,9 @@ class FakeUpdater final : public Updater {
  public:
   FakeUpdater(std::string name, Script* s) : name_(std::move(name)), s_(s) {}
   std::string_view name() const override { return name_; }
-  std::vector<std::string> Urls() const override { return {s_->fetch_url.empty() ? "http://fake/" + name_ : s_->fetch_url}; }
+  std::vector<std::string> Urls() const override {
+    return {s_->fetch_url.empty() ? "http://fake/" + name_ : s_->fetch_url};
+  }
   Result<FetchResult> Fetch(net::HttpClient& http, const std::string& prev) override {
     ++s_->fetches;
     FetchResult r;
@@ -86,7 +88,8 @@ class FakeUpdater final : public Updater {
 
 class FakeSet final : public UpdaterSetFactory {
  public:
-  FakeSet(std::string name, std::vector<std::pair<std::string, Script*>> ups) : name_(std::move(name)), ups_(std::move(ups)) {}
+  FakeSet(std::string name, std::vector<std::pair<std::string, Script*>> ups)
+      : name_(std::move(name)), ups_(std::move(ups)) {}
   std::string_view name() const override { return name_; }
   Result<std::vector<std::unique_ptr<Updater>>> Create(const std::string&, net::HttpClient&) const override {
     std::vector<std::unique_ptr<Updater>> out;

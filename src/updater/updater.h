@@ -68,7 +68,7 @@ class UpdaterSetFactory {
   virtual std::string_view name() const = 0;
   // `config_json` is the set's config block serialised as JSON ("{}" if none).
   virtual Result<std::vector<std::unique_ptr<Updater>>> Create(const std::string& config_json,
-                                                                net::HttpClient& http) const = 0;
+                                                               net::HttpClient& http) const = 0;
   // URLs known without contacting anything (for `updaters list` and doctor).
   virtual std::vector<std::string> Urls(const std::string& config_json) const = 0;
 };

@@ -11,8 +11,8 @@ UpdaterMetrics& UpdaterMetrics::Global() {
 
 void UpdaterMetrics::Record(const std::string& updater, const std::string& status, int64_t records, double seconds,
                             const std::string& error) {
-  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                    std::chrono::system_clock::now().time_since_epoch()).count();
+  int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::lock_guard<std::mutex> l(mu_);
   UpdaterCounters& c = counters_[updater];
   ++c.runs[status];

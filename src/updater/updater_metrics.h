@@ -16,11 +16,11 @@ namespace lucid::updater {
 struct UpdaterCounters {
   // Runs by outcome ("updated", "unchanged", "failed", "skipped").
   std::map<std::string, int64_t> runs;
-  int64_t records = 0;          // records stored by successful runs, summed
-  double seconds_total = 0;     // time spent in runs, summed
+  int64_t records = 0;       // records stored by successful runs, summed
+  double seconds_total = 0;  // time spent in runs, summed
   std::string last_status;
   std::string last_error;
-  int64_t last_run_unix = 0;    // seconds since the epoch of the last run's end
+  int64_t last_run_unix = 0;  // seconds since the epoch of the last run's end
   int64_t last_success_unix = 0;
 };
 

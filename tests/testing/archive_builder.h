@@ -31,8 +31,7 @@ class TarBuilder {
   std::string Finish();
 
  private:
-  void Header(std::string_view path, unsigned type, uint32_t mode, uint64_t size, std::string_view link,
-              bool hardlink);
+  void Header(std::string_view path, unsigned type, uint32_t mode, uint64_t size, std::string_view link, bool hardlink);
   struct archive* a_;
   std::string out_;
 };

@@ -83,7 +83,8 @@ Result<std::unique_ptr<ChildServer>> StartTestHttpServer(std::vector<std::string
 }
 
 Result<std::unique_ptr<ChildServer>> StartRegistry() {
-  return ChildServer::Start({std::string(LUCID_TESTING_SHARED_DIR) + "/images/serve-registry.sh", "--timeout", "900"}, 120);
+  return ChildServer::Start({std::string(LUCID_TESTING_SHARED_DIR) + "/images/serve-registry.sh", "--timeout", "900"},
+                            120);
 }
 
 }  // namespace lucid::testing

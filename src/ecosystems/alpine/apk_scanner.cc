@@ -87,12 +87,23 @@ std::vector<Package> ParseInstalledDb(std::string_view text) {
     std::string_view value = line.substr(2);
     r.any = true;
     switch (line[0]) {
-      case 'P': r.name = std::string(value); break;
-      case 'V': r.version = std::string(value); break;
-      case 'A': r.arch = std::string(value); break;
-      case 'o': r.origin = std::string(value); break;
-      case 'c': r.commit = std::string(value); break;
-      default: break;
+      case 'P':
+        r.name = std::string(value);
+        break;
+      case 'V':
+        r.version = std::string(value);
+        break;
+      case 'A':
+        r.arch = std::string(value);
+        break;
+      case 'o':
+        r.origin = std::string(value);
+        break;
+      case 'c':
+        r.commit = std::string(value);
+        break;
+      default:
+        break;
     }
   }
   Flush(&r, &out, &skipped);

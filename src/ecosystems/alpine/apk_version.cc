@@ -12,8 +12,8 @@ namespace {
 // continuing with the "later" kind is the older version.
 enum class Kind : int {
   kInvalid = -1,
-  kDotNumber = 0,     // a component after '.', where leading zeros are special
-  kNumber = 1,        // the first component, or digits right after a letter
+  kDotNumber = 0,  // a component after '.', where leading zeros are special
+  kNumber = 1,     // the first component, or digits right after a letter
   kLetter = 2,
   kSuffix = 3,        // the word after '_'
   kSuffixNumber = 4,  // digits after a suffix word
@@ -49,8 +49,15 @@ struct SuffixWord {
   int rank;
 };
 constexpr std::array<SuffixWord, 9> kSuffixes = {{
-    {"alpha", -4}, {"beta", -3}, {"pre", -2}, {"rc", -1},
-    {"cvs", 0}, {"svn", 1}, {"git", 2}, {"hg", 3}, {"p", 4},
+    {"alpha", -4},
+    {"beta", -3},
+    {"pre", -2},
+    {"rc", -1},
+    {"cvs", 0},
+    {"svn", 1},
+    {"git", 2},
+    {"hg", 3},
+    {"p", 4},
 }};
 
 class Cursor {

@@ -320,8 +320,8 @@ TEST(ApkVersion, RandomBytesNeverCrash) {
 }
 
 TEST(ApkVersion, ZeroLedComponents) {
-  EXPECT_EQ(Cmp("1.0", "1.00"), 1);    // fewer leading zeros is newer
-  EXPECT_EQ(Cmp("1.01", "1.1"), -1);   // any zero-led component is older than a plain number
+  EXPECT_EQ(Cmp("1.0", "1.00"), 1);   // fewer leading zeros is newer
+  EXPECT_EQ(Cmp("1.01", "1.1"), -1);  // any zero-led component is older than a plain number
   EXPECT_EQ(Cmp("1.001", "1.01"), -1);
   EXPECT_EQ(Cmp("1.0", "1"), 1);
   EXPECT_EQ(Cmp("1.0", "1.0.0"), -1);

@@ -61,14 +61,14 @@ void ExpectCanonical(const Distribution& d, const std::string& release) {
 
 TEST(AlpineDistribution, UpstreamFixtures) {
   int dirs = 0;
-  for (const char* rel : {"3.3", "3.4", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.13", "3.14", "3.15", "3.16",
-                          "3.17"}) {
+  for (const char* rel :
+       {"3.3", "3.4", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.13", "3.14", "3.15", "3.16", "3.17"}) {
     std::string dir = kFixtures + rel;
     auto want = boost::json::parse(Read(dir + "/want")).as_array();
     ASSERT_EQ(want.size(), 1u);
     const auto& w = want[0].as_object();
-    auto out = Scan({{"etc/os-release", {Read(dir + "/etc/os-release"), ""}},
-                     {"etc/issue", {Read(dir + "/etc/issue"), ""}}});
+    auto out =
+        Scan({{"etc/os-release", {Read(dir + "/etc/os-release"), ""}}, {"etc/issue", {Read(dir + "/etc/issue"), ""}}});
     ASSERT_EQ(out.distributions.size(), 1u) << rel;
     const Distribution& d = out.distributions[0];
     // Upstream's expectation, field by field (Lucid also fills version_id).
@@ -114,8 +114,8 @@ TEST(AlpineDistribution, Edge) {
 }
 
 TEST(AlpineDistribution, VersionFromAlpineReleaseWhenOsReleaseLacksIt) {
-  auto out = Scan({{"etc/os-release", {"ID=alpine\nNAME=\"Alpine Linux\"\n", ""}},
-                   {"etc/alpine-release", {"3.18.4\n", ""}}});
+  auto out =
+      Scan({{"etc/os-release", {"ID=alpine\nNAME=\"Alpine Linux\"\n", ""}}, {"etc/alpine-release", {"3.18.4\n", ""}}});
   ASSERT_EQ(out.distributions.size(), 1u);
   ExpectCanonical(out.distributions[0], "3.18");
 }

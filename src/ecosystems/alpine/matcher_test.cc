@@ -55,8 +55,8 @@ TEST(AlpineMatcher, Vulnerable) {
   EXPECT_FALSE(*m->Vulnerable(ssl.rec, Vuln("1.1.1k-r0")));  // CVE-2021-3449
   Fixture musl("musl", "1.2.2-r3");
   EXPECT_FALSE(*m->Vulnerable(musl.rec, Vuln("1.2.2_pre2-r0")));  // CVE-2020-28928
-  EXPECT_TRUE(*m->Vulnerable(musl.rec, Vuln("")));   // no fix yet
-  EXPECT_FALSE(*m->Vulnerable(musl.rec, Vuln("0")));  // never affected
+  EXPECT_TRUE(*m->Vulnerable(musl.rec, Vuln("")));                // no fix yet
+  EXPECT_FALSE(*m->Vulnerable(musl.rec, Vuln("0")));              // never affected
   // Unparsable versions are no match and no error.
   auto r = m->Vulnerable(musl.rec, Vuln("not a version"));
   ASSERT_TRUE(r.ok());

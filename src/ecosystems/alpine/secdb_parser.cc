@@ -11,7 +11,7 @@ namespace lucid::alpine {
 namespace {
 
 constexpr size_t kChunk = 64 << 10;
-constexpr size_t kMaxString = 64 << 10;        // a name, version or id; real ones are tiny
+constexpr size_t kMaxString = 64 << 10;         // a name, version or id; real ones are tiny
 constexpr size_t kMaxPackageBytes = 16u << 20;  // one package's buffered secfixes
 
 struct FixedVersion {

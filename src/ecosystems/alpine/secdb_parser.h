@@ -40,7 +40,6 @@ bool LooksLikeId(std::string_view token);
 // One Vulnerability per (package, fixed version, id); an entry holding
 // several ids or trailing words keeps the id-shaped tokens. Corrupt on
 // malformed/truncated JSON or a document that is not a secdb object.
-Status ParseSecdb(Reader& in, const SecdbSource& source, updater::VulnerabilitySink* sink,
-                  SecdbStats* stats = nullptr);
+Status ParseSecdb(Reader& in, const SecdbSource& source, updater::VulnerabilitySink* sink, SecdbStats* stats = nullptr);
 
 }  // namespace lucid::alpine

@@ -112,8 +112,8 @@ TEST(Secdb, EveryFeedFileMatchesTheReadme) {
 }
 
 TEST(Secdb, UpstreamFixture) {
-  auto reader = FileReader::Open(LUCID_SHARED_DIR
-                                 "/data/upstream-fixtures/alpine/alpine/testdata/fetch/v3.10/community.json");
+  auto reader =
+      FileReader::Open(LUCID_SHARED_DIR "/data/upstream-fixtures/alpine/alpine/testdata/fetch/v3.10/community.json");
   ASSERT_TRUE(reader.ok());
   VecSink sink;
   ASSERT_TRUE(ParseSecdb(**reader, {"v3.10", "community", "alpine-community-v3.10-updater"}, &sink).ok());
@@ -133,10 +133,10 @@ TEST(Secdb, UpstreamFixture) {
     EXPECT_EQ(v.distribution->pretty_name, "Alpine Linux v3.10");
   }
   std::set<std::tuple<std::string, std::string, std::string>> want = {
-      {"botan", "2.9.0-r0", "CVE-2018-20187"},   {"botan", "2.7.0-r0", "CVE-2018-12435"},
-      {"botan", "2.6.0-r0", "CVE-2018-9860"},    {"botan", "2.5.0-r0", "CVE-2018-9127"},
+      {"botan", "2.9.0-r0", "CVE-2018-20187"},    {"botan", "2.7.0-r0", "CVE-2018-12435"},
+      {"botan", "2.6.0-r0", "CVE-2018-9860"},     {"botan", "2.5.0-r0", "CVE-2018-9127"},
       {"cfengine", "3.12.2-r0", "CVE-2019-9929"}, {"chicken", "4.12.0-r3", "CVE-2017-6949"},
-      {"chicken", "4.12.0-r2", "CVE-2017-9334"}, {"chicken", "4.11.1-r0", "CVE-2016-6830"},
+      {"chicken", "4.12.0-r2", "CVE-2017-9334"},  {"chicken", "4.11.1-r0", "CVE-2016-6830"},
       {"chicken", "4.11.1-r0", "CVE-2016-6831"},
   };
   EXPECT_EQ(sink.out.size(), 9u);
@@ -150,7 +150,8 @@ TEST(Secdb, SplitsEntriesAndKeepsZero) {
   const std::string doc = std::string(R"j({"packages":[{"pkg":{
       "secfixes":{"0":["CVE-2020-0001"],
                   "1.2-r0":["CVE-2019-1234 CVE-2019-5678", "XSA-200 (not actually applicable)", "CVE-2019-1234",
-                            "N/A", 17, null, "CVE-)j") + "?\?\?\?-?\?\?\?\?" + R"j("]},
+                            "N/A", 17, null, "CVE-)j") +
+                          "?\?\?\?-?\?\?\?\?" + R"j("]},
       "name":"xen"}}, {"pkg":{"name":"empty"}}, {"pkg":{"name":"nulls","secfixes":null}}]})j";
   Status st = ParseText(doc, &sink, &stats);
   ASSERT_TRUE(st.ok()) << st.ToString();
@@ -189,10 +190,10 @@ TEST(Secdb, MalformedIsCorrupt) {
     Status s = ParseText(text->substr(0, cut), &sink);
     EXPECT_EQ(s.code(), StatusCode::kCorrupt) << cut << ": " << s.ToString();
   }
-  for (const char* bad : {"", "   ", "[]", "42", "\"x\"", "{}", "{\"packages\":{}}", "{\"packages\":\"x\"}",
-                          "{\"packages\":[1]}", "{\"packages\":[[]]}", "{\"packages\":[]} trailing",
-                          "{\"packages\":[]}{}", "{\"packages\":[{\"pkg\":{\"name\":\"a\",}}]}", "{'packages':[]}",
-                          "\xef\xbb\xbf{\"packages\":[]}"}) {
+  for (const char* bad :
+       {"", "   ", "[]", "42", "\"x\"", "{}", "{\"packages\":{}}", "{\"packages\":\"x\"}", "{\"packages\":[1]}",
+        "{\"packages\":[[]]}", "{\"packages\":[]} trailing", "{\"packages\":[]}{}",
+        "{\"packages\":[{\"pkg\":{\"name\":\"a\",}}]}", "{'packages':[]}", "\xef\xbb\xbf{\"packages\":[]}"}) {
     VecSink sink;
     Status s = ParseText(bad, &sink);
     EXPECT_EQ(s.code(), StatusCode::kCorrupt) << bad << ": " << s.ToString();
@@ -206,8 +207,8 @@ TEST(Secdb, MalformedIsCorrupt) {
 
 TEST(Secdb, MutatedInputNeverCrashes) {
   // Random byte flips and cuts of a real file: every outcome is OK or Corrupt.
-  auto text = ReadFile(LUCID_SHARED_DIR "/data/upstream-fixtures/alpine/alpine/testdata/fetch/v3.10/community.json",
-                       1 << 20);
+  auto text =
+      ReadFile(LUCID_SHARED_DIR "/data/upstream-fixtures/alpine/alpine/testdata/fetch/v3.10/community.json", 1 << 20);
   ASSERT_TRUE(text.ok());
   std::mt19937 rng(3);
   size_t corrupt = 0;

@@ -10,7 +10,7 @@ namespace lucid::alpine {
 namespace {
 
 constexpr uint64_t kMaxSecdbBytes = 256u << 20;  // real files are ~200 KiB
-constexpr int kMaxMinor = 200;                     // bounds probing against a server that says yes to all
+constexpr int kMaxMinor = 200;                   // bounds probing against a server that says yes to all
 constexpr int kMaxMajor = 20;
 constexpr std::string_view kRepos[] = {"main", "community"};
 
@@ -85,7 +85,7 @@ class Factory final : public updater::UpdaterSetFactory {
   std::string_view name() const override { return "alpine"; }
 
   Result<std::vector<std::unique_ptr<updater::Updater>>> Create(const std::string& config_json,
-                                                                 net::HttpClient& http) const override {
+                                                                net::HttpClient& http) const override {
     LUCID_ASSIGN_OR_RETURN(UpdaterConfig cfg, ParseUpdaterConfig(config_json));
     auto releases = DiscoverReleases(http, cfg.url);
     if (!releases.ok()) return releases.status().WithContext("alpine: discovering secdb releases");

@@ -25,8 +25,7 @@ class CountSink : public updater::VulnerabilitySink {
 class AlpineUpdaterTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto s = testing::ChildServer::Start(
-        {"python3", LUCID_SHARED_DIR "/tools/serve-feeds.py", "--port", "0"}, 60);
+    auto s = testing::ChildServer::Start({"python3", LUCID_SHARED_DIR "/tools/serve-feeds.py", "--port", "0"}, 60);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(*s).release();
     base_ = server_->address();

@@ -28,11 +28,11 @@ TEST(DebianDistributionScannerTest, UpstreamDistFixtures) {
     const char* version_id;
     const char* codename;
   };
-  for (const Want& w : {Want{"debian/testdata/dist/7", "7", "wheezy"}, Want{"debian/testdata/dist/8", "8", "jessie"},
-                        Want{"debian/testdata/dist/9", "9", "stretch"}, Want{"debian/testdata/dist/10", "10", "buster"},
-                        Want{"debian/testdata/dist/11", "11", "bullseye"},
-                        Want{"debian/testdata/distroless_dist/9", "9", "stretch"},
-                        Want{"debian/testdata/distroless_dist/10", "10", "buster"}}) {
+  for (const Want& w :
+       {Want{"debian/testdata/dist/7", "7", "wheezy"}, Want{"debian/testdata/dist/8", "8", "jessie"},
+        Want{"debian/testdata/dist/9", "9", "stretch"}, Want{"debian/testdata/dist/10", "10", "buster"},
+        Want{"debian/testdata/dist/11", "11", "bullseye"}, Want{"debian/testdata/distroless_dist/9", "9", "stretch"},
+        Want{"debian/testdata/distroless_dist/10", "10", "buster"}}) {
     SCOPED_TRACE(w.dir);
     FakeLayer layer;
     layer.files["etc/os-release"] = Fixture(std::string(w.dir) + "/etc/os-release");

@@ -70,8 +70,8 @@ Result<ParsedStatusDb> ParseDpkgStatus(std::string_view text, std::string_view d
     std::string_view name = s.Get("Package"), version = s.Get("Version"), arch = s.Get("Architecture");
     if (name.empty() || version.empty() || arch.empty()) {
       if (missing.empty()) {
-        missing = "stanza " + SanitizeUtf8(name.empty() ? "(no Package)" : name) +
-                  " lacks Package, Version or Architecture";
+        missing =
+            "stanza " + SanitizeUtf8(name.empty() ? "(no Package)" : name) + " lacks Package, Version or Architecture";
       }
       return Status::Ok();
     }

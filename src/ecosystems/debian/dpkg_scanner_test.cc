@@ -176,9 +176,8 @@ std::map<std::string, std::string> ExtractDpkgFromBlob(const std::string& blob) 
   while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
     std::string name = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
     if (name.rfind("./", 0) == 0) name = name.substr(2);
-    bool want = name == "var/lib/dpkg/status" ||
-                (name.rfind("var/lib/dpkg/info/", 0) == 0 && name.size() > 8 &&
-                 name.compare(name.size() - 8, 8, ".md5sums") == 0);
+    bool want = name == "var/lib/dpkg/status" || (name.rfind("var/lib/dpkg/info/", 0) == 0 && name.size() > 8 &&
+                                                  name.compare(name.size() - 8, 8, ".md5sums") == 0);
     if (!want || archive_entry_filetype(e) != AE_IFREG) continue;
     std::string data;
     char buf[65536];

@@ -97,7 +97,8 @@ std::set<std::string> FixtureVersions() {
       if (!list.is_array()) return;
       for (const auto& p : list.as_array()) {
         for (const char* k : {"version", "source_version"}) {
-          if (const auto* v = p.as_object().if_contains(k); v && v->is_string()) AddVersion(&out, std::string(v->as_string()));
+          if (const auto* v = p.as_object().if_contains(k); v && v->is_string())
+            AddVersion(&out, std::string(v->as_string()));
         }
       }
     };
@@ -110,9 +111,32 @@ std::set<std::string> FixtureVersions() {
 }
 
 std::string RandomVersion(std::mt19937& rng) {
-  static const std::string kPieces[] = {"0", "1", "2", "9", "10", "00", "01", "a", "b", "z", "A", "Z", "~",
-                                        "~~", "+", ".", "-", "rc", "beta", "dfsg", "deb12u", "+b", "~bpo",
-                                        "12345678901234567890123", "99999999999999999999", ":"};
+  static const std::string kPieces[] = {"0",
+                                        "1",
+                                        "2",
+                                        "9",
+                                        "10",
+                                        "00",
+                                        "01",
+                                        "a",
+                                        "b",
+                                        "z",
+                                        "A",
+                                        "Z",
+                                        "~",
+                                        "~~",
+                                        "+",
+                                        ".",
+                                        "-",
+                                        "rc",
+                                        "beta",
+                                        "dfsg",
+                                        "deb12u",
+                                        "+b",
+                                        "~bpo",
+                                        "12345678901234567890123",
+                                        "99999999999999999999",
+                                        ":"};
   std::uniform_int_distribution<int> len(1, 7), piece(0, std::size(kPieces) - 1), coin(0, 9);
   std::string v;
   if (coin(rng) < 2) {
@@ -143,9 +167,10 @@ std::vector<int> RunDpkg(const std::vector<Case>& cases) {
     std::ofstream f(in, std::ios::binary);
     for (const auto& c : cases) f << c.op << '\n' << c.a << '\n' << c.b << '\n';
   }
-  std::string cmd = "while IFS= read -r op && IFS= read -r a && IFS= read -r b; do "
-                    "dpkg --compare-versions \"$a\" \"$op\" \"$b\" 2>/dev/null; echo $?; done < '" +
-                    in + "' > '" + out + "'";
+  std::string cmd =
+      "while IFS= read -r op && IFS= read -r a && IFS= read -r b; do "
+      "dpkg --compare-versions \"$a\" \"$op\" \"$b\" 2>/dev/null; echo $?; done < '" +
+      in + "' > '" + out + "'";
   int rc = std::system(cmd.c_str());
   EXPECT_EQ(rc, 0);
   std::vector<int> res;
@@ -182,15 +207,20 @@ TEST(DpkgVersionTest, AgreesWithDpkgCompareVersions) {
     cases.push_back({ops[i % 3], a, b});
   }
   // Equal-but-different spellings.
-  for (const auto& [a, b] : std::vector<std::pair<std::string, std::string>>{
-           {"1.0", "1.0-0"}, {"0:1.0", "1.0"}, {"1.01", "1.1"}, {"1.0", "1.00"}, {"1a", "1a0"},
-           {"1:1.0~rc1-1", "1:1.0~rc1-1"}, {"+1:1", "1:1"}, {"1:2:3", "1:2:3-0"}}) {
+  for (const auto& [a, b] : std::vector<std::pair<std::string, std::string>>{{"1.0", "1.0-0"},
+                                                                             {"0:1.0", "1.0"},
+                                                                             {"1.01", "1.1"},
+                                                                             {"1.0", "1.00"},
+                                                                             {"1a", "1a0"},
+                                                                             {"1:1.0~rc1-1", "1:1.0~rc1-1"},
+                                                                             {"+1:1", "1:1"},
+                                                                             {"1:2:3", "1:2:3-0"}}) {
     cases.push_back({"eq", a, b});
     cases.push_back({"lt", a, b});
   }
   // Syntax dpkg rejects or only warns about.
-  for (const char* bad : {"1:", ":1", "a:1", "-1:1", "1-", "-1", "99999999999:1", "2147483647:1",
-                          "2147483648:1", "a1.0", "1.0_1", "1.0-1_1", "~1", "1:a"}) {
+  for (const char* bad : {"1:", ":1", "a:1", "-1:1", "1-", "-1", "99999999999:1", "2147483647:1", "2147483648:1",
+                          "a1.0", "1.0_1", "1.0-1_1", "~1", "1:a"}) {
     cases.push_back({"lt", bad, "1.0"});
     cases.push_back({"gt", "1.0", bad});
   }

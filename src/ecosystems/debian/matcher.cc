@@ -20,8 +20,8 @@ class DebianMatcher final : public matcher::Matcher {
   }
 
   Result<bool> Vulnerable(const matcher::IndexRecord& r, const Vulnerability& v) const override {
-    if (v.fixed_in_version.empty()) return true;   // open: every version is affected
-    if (v.fixed_in_version == "0") return false;   // the tracker's "not affected"
+    if (v.fixed_in_version.empty()) return true;  // open: every version is affected
+    if (v.fixed_in_version == "0") return false;  // the tracker's "not affected"
     if (r.package == nullptr) return InvalidArgument("debian-matcher: record without a package");
     auto cmp = CompareDpkgVersionStrings(r.package->version, v.fixed_in_version);
     if (!cmp.ok()) return cmp.status().WithContext("debian-matcher: " + v.name);

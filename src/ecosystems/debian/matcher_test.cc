@@ -34,17 +34,13 @@ TEST(DebianMatcherTest, DecisionTable) {
     bool vulnerable;
   };
   for (const Row& r : {
-           Row{"1.0-1", "", true, true},                 // open issue
-           Row{"1.0-1", "0", true, false},               // not affected
-           Row{"1.0-1", "1.0-2", true, true},
-           Row{"1.0-2", "1.0-2", true, false},
-           Row{"1.0-3", "1.0-2", true, false},
-           Row{"1.0~rc1-1", "1.0-1", true, true},
-           Row{"1:0.9-1", "2.0-1", true, false},         // epoch wins
-           Row{"3.0.11-1~deb12u2", "3.0.11-1~deb12u1", true, false},
-           Row{"5.2.15-2+b2", "5.2.15-2+b10", true, true},
-           Row{"1.0", "1:", false, false},               // unparsable fixed version
-           Row{"", "1.0", false, false},                 // unparsable installed version
+           Row{"1.0-1", "", true, true},    // open issue
+           Row{"1.0-1", "0", true, false},  // not affected
+           Row{"1.0-1", "1.0-2", true, true}, Row{"1.0-2", "1.0-2", true, false}, Row{"1.0-3", "1.0-2", true, false},
+           Row{"1.0~rc1-1", "1.0-1", true, true}, Row{"1:0.9-1", "2.0-1", true, false},  // epoch wins
+           Row{"3.0.11-1~deb12u2", "3.0.11-1~deb12u1", true, false}, Row{"5.2.15-2+b2", "5.2.15-2+b10", true, true},
+           Row{"1.0", "1:", false, false},  // unparsable fixed version
+           Row{"", "1.0", false, false},    // unparsable installed version
        }) {
     SCOPED_TRACE(std::string(r.installed) + " vs " + r.fixed);
     Package p;

@@ -8,11 +8,10 @@ namespace lucid::debian {
 namespace {
 
 constexpr std::array<Release, 19> kReleases = {{
-    {"buzz", "1.1"},     {"rex", "1.2"},      {"bo", "1.3"},         {"hamm", "2.0"},
-    {"slink", "2.1"},    {"potato", "2.2"},   {"woody", "3.0"},      {"sarge", "3.1"},
-    {"etch", "4"},       {"lenny", "5"},      {"squeeze", "6"},      {"wheezy", "7"},
-    {"jessie", "8"},     {"stretch", "9"},    {"buster", "10"},      {"bullseye", "11"},
-    {"bookworm", "12"},  {"trixie", "13"},    {"forky", "14"},
+    {"buzz", "1.1"},    {"rex", "1.2"},     {"bo", "1.3"},    {"hamm", "2.0"},  {"slink", "2.1"},
+    {"potato", "2.2"},  {"woody", "3.0"},   {"sarge", "3.1"}, {"etch", "4"},    {"lenny", "5"},
+    {"squeeze", "6"},   {"wheezy", "7"},    {"jessie", "8"},  {"stretch", "9"}, {"buster", "10"},
+    {"bullseye", "11"}, {"bookworm", "12"}, {"trixie", "13"}, {"forky", "14"},
 }};
 
 }  // namespace

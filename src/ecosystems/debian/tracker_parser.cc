@@ -27,7 +27,7 @@ class TrackerHandler {
 
   explicit TrackerHandler(updater::VulnerabilitySink* sink) : sink_(sink) {}
 
-  Status status;   // first sink error, or a shape error
+  Status status;  // first sink error, or a shape error
   size_t emitted = 0;
 
   bool on_document_begin(boost::system::error_code&) { return true; }

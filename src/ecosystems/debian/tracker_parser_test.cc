@@ -58,7 +58,7 @@ TEST(TrackerParserTest, VulsExcerpt) {
   EXPECT_EQ(by.at("CVE-2016-5405").fixed_in_version, "1.3.5.15-1");
   EXPECT_EQ(by.at("CVE-2016-5405").normalized_severity, Severity::kUnknown);
   EXPECT_EQ(by.at("CVE-2016-5416").fixed_in_version, "");  // open
-  const Vulnerability& t = by.at("TEMP-0000000-0CA7E3");  // non-CVE ids kept as they are
+  const Vulnerability& t = by.at("TEMP-0000000-0CA7E3");   // non-CVE ids kept as they are
   EXPECT_EQ(t.package->name, "wordpress");
   EXPECT_EQ(t.description, "");
 }
@@ -167,8 +167,8 @@ TEST(TrackerParserTest, BigDerivedFeedStreamsInBoundedMemory) {
   EXPECT_LE(static_cast<long>(sink.packages.size()), want.packages);
   // The decompressed document is 27.7 MB; holding it (let alone a DOM of it)
   // would blow these bounds. The streaming parser needs a few MiB.
-  std::cout << "rss growth while parsing: " << ((sink.peak_rss - rss_before) >> 10) << " KiB, maxrss growth: "
-            << ((MaxRssBytes() - maxrss_before) >> 10) << " KiB\n";
+  std::cout << "rss growth while parsing: " << ((sink.peak_rss - rss_before) >> 10)
+            << " KiB, maxrss growth: " << ((MaxRssBytes() - maxrss_before) >> 10) << " KiB\n";
   EXPECT_LT(sink.peak_rss - rss_before, 16L << 20) << "RSS grew while parsing";
   EXPECT_LT(MaxRssBytes() - maxrss_before, 16L << 20);
 }
@@ -179,9 +179,10 @@ TEST(TrackerParserTest, BadDocuments) {
     const char* what;
     std::string text;
   };
-  for (const Bad& b : {Bad{"truncated", good.substr(0, good.size() / 2)}, Bad{"truncated-end", good.substr(0, good.size() - 2)},
-                       Bad{"html", "<html><body>502 Bad Gateway</body></html>"}, Bad{"array", "[]"},
-                       Bad{"scalar", "42"}, Bad{"trailing", "{} {}"}, Bad{"empty", ""}}) {
+  for (const Bad& b :
+       {Bad{"truncated", good.substr(0, good.size() / 2)}, Bad{"truncated-end", good.substr(0, good.size() - 2)},
+        Bad{"html", "<html><body>502 Bad Gateway</body></html>"}, Bad{"array", "[]"}, Bad{"scalar", "42"},
+        Bad{"trailing", "{} {}"}, Bad{"empty", ""}}) {
     SCOPED_TRACE(b.what);
     CollectSink sink;
     Status s = ParseString(b.text, &sink);

@@ -59,7 +59,7 @@ class Factory final : public updater::UpdaterSetFactory {
   std::string_view name() const override { return "debian"; }
 
   Result<std::vector<std::unique_ptr<updater::Updater>>> Create(const std::string& config_json,
-                                                                 net::HttpClient& /*http*/) const override {
+                                                                net::HttpClient& /*http*/) const override {
     LUCID_ASSIGN_OR_RETURN(UpdaterConfig cfg, ParseUpdaterConfig(config_json));
     std::vector<std::unique_ptr<updater::Updater>> out;
     out.push_back(NewTrackerUpdater(std::move(cfg)));

@@ -51,7 +51,10 @@ struct Segment {
 // PT_LOAD segments of an ELF file; empty when not ELF or malformed.
 std::vector<Segment> ElfLoadSegments(std::string_view f) {
   std::vector<Segment> out;
-  if (f.size() < 52 || f.substr(0, 4) != "\x7f" "ELF") return out;
+  if (f.size() < 52 || f.substr(0, 4) !=
+                           "\x7f"
+                           "ELF")
+    return out;
   const bool is64 = f[4] == 2;
   const bool big = f[5] == 2;
   if ((f[4] != 1 && f[4] != 2) || (f[5] != 1 && f[5] != 2)) return out;
@@ -117,7 +120,10 @@ std::vector<std::string_view> Fields(std::string_view line) {
 
 bool LooksLikeExecutable(std::string_view h) {
   if (h.size() < 4) return false;
-  if (h.substr(0, 4) == "\x7f" "ELF") return true;
+  if (h.substr(0, 4) ==
+      "\x7f"
+      "ELF")
+    return true;
   if (h.substr(0, 2) == "MZ") return true;
   static const char* kMachO[] = {"\xfe\xed\xfa\xce", "\xfe\xed\xfa\xcf", "\xce\xfa\xed\xfe", "\xcf\xfa\xed\xfe"};
   for (const char* m : kMachO) {

@@ -40,7 +40,9 @@ const char* kModInfo =
 
 // Go >= 1.18: the strings follow the header.
 std::string InlineBinary(const std::string& version, const std::string& modinfo) {
-  std::string f = "\x7f" "ELF";
+  std::string f =
+      "\x7f"
+      "ELF";
   f.resize(4096, '\0');
   std::string hdr = kMagic + std::string("\x08\x02", 2);
   hdr.resize(32, '\0');
@@ -64,9 +66,11 @@ void Put16(std::string* f, size_t off, uint16_t v) {
 std::string PointerBinary(const std::string& version, const std::string& modinfo) {
   const uint64_t base = 0x400000;
   std::string f(0x1000 + modinfo.size(), '\0');
-  f.replace(0, 4, "\x7f" "ELF");
-  f[4] = 2;  // 64-bit
-  f[5] = 1;  // little endian
+  f.replace(0, 4,
+            "\x7f"
+            "ELF");
+  f[4] = 2;           // 64-bit
+  f[5] = 1;           // little endian
   Put64(&f, 32, 64);  // e_phoff
   Put16(&f, 54, 56);  // e_phentsize
   Put16(&f, 56, 1);   // e_phnum
@@ -113,8 +117,8 @@ TEST(BuildInfoTest, InlineLayout) {
   EXPECT_EQ(bi->go_version, "go1.20.12 X:strictfipsruntime");
   auto pkgs = PackagesOf(*bi, "usr/local/bin/tool");
   EXPECT_EQ(Names(pkgs), (std::vector<std::string>{"stdlib@1.20.12", "example.com@v1.4.0",
-                                                    "golang.org/x/net@v0.0.0-20210226172049-e18ecbb05110",
-                                                    "github.com/new/lib@v1.2.3"}));
+                                                   "golang.org/x/net@v0.0.0-20210226172049-e18ecbb05110",
+                                                   "github.com/new/lib@v1.2.3"}));
   for (const auto& p : pkgs) {
     EXPECT_EQ(p.package_db, "go:usr/local/bin/tool");
     EXPECT_EQ(p.filepath, "usr/local/bin/tool");
@@ -134,9 +138,10 @@ TEST(BuildInfoTest, PointerLayout) {
 }
 
 TEST(BuildInfoTest, DevelVersionAndCommandLineArguments) {
-  auto bi = ReadBuildInfo(InlineBinary("go1.22.0", Framed("path\tcommand-line-arguments\nmod\t\t(devel)\t\n"
-                                                         "build\tvcs=git\nbuild\tvcs.revision=abc\n"
-                                                         "build\tvcs.time=2024-01-02T03:04:05Z\nbuild\tvcs.modified=true\n")));
+  auto bi = ReadBuildInfo(
+      InlineBinary("go1.22.0", Framed("path\tcommand-line-arguments\nmod\t\t(devel)\t\n"
+                                      "build\tvcs=git\nbuild\tvcs.revision=abc\n"
+                                      "build\tvcs.time=2024-01-02T03:04:05Z\nbuild\tvcs.modified=true\n")));
   ASSERT_TRUE(bi.ok());
   auto pkgs = PackagesOf(*bi, "x");
   ASSERT_EQ(pkgs.size(), 2u);
@@ -146,7 +151,13 @@ TEST(BuildInfoTest, DevelVersionAndCommandLineArguments) {
 
 TEST(BuildInfoTest, NotGoOrMalformed) {
   EXPECT_EQ(ReadBuildInfo("#!/bin/sh\necho hi\n").status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(ReadBuildInfo(std::string("\x7f" "ELF", 4) + std::string(1000, 'a')).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ReadBuildInfo(std::string("\x7f"
+                                      "ELF",
+                                      4) +
+                          std::string(1000, 'a'))
+                .status()
+                .code(),
+            StatusCode::kNotFound);
   std::string bad = InlineBinary("go1.20", Framed(kModInfo));
   bad.resize(4096 + 32 + 3);  // the varint-prefixed strings run past the end
   EXPECT_EQ(ReadBuildInfo(bad).status().code(), StatusCode::kCorrupt);
@@ -162,7 +173,8 @@ TEST(BuildInfoTest, NotGoOrMalformed) {
 // never read out of bounds (run under ASan in the sanitizer build).
 TEST(BuildInfoTest, MutationsAreHandled) {
   std::mt19937 rng(1);
-  for (const std::string& seed : {InlineBinary("go1.21.1", Framed(kModInfo)), PointerBinary("go1.16", Framed(kModInfo))}) {
+  for (const std::string& seed :
+       {InlineBinary("go1.21.1", Framed(kModInfo)), PointerBinary("go1.16", Framed(kModInfo))}) {
     for (int i = 0; i < 3000; ++i) {
       std::string m = seed;
       int flips = 1 + static_cast<int>(rng() % 8);

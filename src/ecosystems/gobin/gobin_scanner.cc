@@ -69,7 +69,8 @@ std::string ToolchainToSemver(std::string_view v) {
   for (; dots < 2; ++dots) core += ".0";
   std::string pre;
   for (std::string_view tag : {"rc", "beta", "alpha"}) {
-    if (StartsWith(rest, tag) && AllDigits(rest.substr(tag.size()))) pre = "-" + std::string(tag) + "." + std::string(rest.substr(tag.size()));
+    if (StartsWith(rest, tag) && AllDigits(rest.substr(tag.size())))
+      pre = "-" + std::string(tag) + "." + std::string(rest.substr(tag.size()));
   }
   if (pre.empty() && !rest.empty()) return std::string(v);  // not a toolchain spelling; let semver reject it
   return core + pre;

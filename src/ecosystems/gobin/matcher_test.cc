@@ -60,7 +60,8 @@ TEST(GobinMatcherTest, OsvVersionsAreConsistentlyOrdered) {
   }
   // ~430 strings in "versions" lists are PyPI-style ("0.0.1.post1529761077").
   EXPECT_GT(valid.size(), all.size() * 80 / 100);
-  lang::testing::ExpectConsistentOrder(valid, [](const std::string& a, const std::string& b) { return *CompareGoVersions(a, b); });
+  lang::testing::ExpectConsistentOrder(
+      valid, [](const std::string& a, const std::string& b) { return *CompareGoVersions(a, b); });
   std::printf("[ go ] %zu of %zu OSV versions valid, ordered consistently\n", valid.size(), all.size());
 }
 

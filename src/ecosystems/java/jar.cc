@@ -5,9 +5,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -77,7 +77,8 @@ Result<std::vector<JarInfo>> ParseMemory(std::string_view bytes, std::string_vie
   ArchivePtr a = NewZipReader();
   if (!a) return Internal("archive_read_new failed");
   if (archive_read_open_memory(a.get(), bytes.data(), bytes.size()) != ARCHIVE_OK) {
-    return Corrupt("not a zip archive: " + std::string(archive_error_string(a.get()) ? archive_error_string(a.get()) : ""));
+    return Corrupt("not a zip archive: " +
+                   std::string(archive_error_string(a.get()) ? archive_error_string(a.get()) : ""));
   }
   return ParseOpened(a.get(), path, sha1, depth, ctx);
 }
@@ -87,7 +88,8 @@ Result<std::vector<JarInfo>> ParseFile(const std::string& file, std::string_view
   ArchivePtr a = NewZipReader();
   if (!a) return Internal("archive_read_new failed");
   if (archive_read_open_filename(a.get(), file.c_str(), 64 * 1024) != ARCHIVE_OK) {
-    return Corrupt("not a zip archive: " + std::string(archive_error_string(a.get()) ? archive_error_string(a.get()) : ""));
+    return Corrupt("not a zip archive: " +
+                   std::string(archive_error_string(a.get()) ? archive_error_string(a.get()) : ""));
   }
   return ParseOpened(a.get(), path, sha1, depth, ctx);
 }
@@ -150,7 +152,8 @@ void ParseNested(struct archive* a, const std::string& origin, int depth, Ctx& c
   auto infos = spool ? ParseFile(spool->path(), origin, sha1, depth, ctx) : ParseMemory(mem, origin, sha1, depth, ctx);
   ctx.held -= mem.size();
   if (!infos.ok()) {
-    log::Debug("java", "nested archive is not a zip; skipped", {{"archive", origin}, {"error", infos.status().message()}});
+    log::Debug("java", "nested archive is not a zip; skipped",
+               {{"archive", origin}, {"error", infos.status().message()}});
     return;
   }
   for (auto& i : *infos) out->push_back(std::move(i));
@@ -167,7 +170,8 @@ Result<std::vector<JarInfo>> ParseOpened(struct archive* a, std::string_view pat
     int r = archive_read_next_header(a, &e);
     if (r == ARCHIVE_EOF) break;
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-      if (!any) return Corrupt("not a zip archive: " + std::string(archive_error_string(a) ? archive_error_string(a) : ""));
+      if (!any)
+        return Corrupt("not a zip archive: " + std::string(archive_error_string(a) ? archive_error_string(a) : ""));
       log::Debug("java", "archive truncated or corrupt; later members skipped", {{"archive", std::string(path)}});
       break;
     }
@@ -286,12 +290,11 @@ std::optional<JarInfo> InfoFromManifest(std::string_view text) {
     }
     return "";
   };
-  std::string group = first({"group-id", "bundle-symbolicname", "implementation-vendor-id", "implementation-vendor",
-                             "specification-vendor"},
-                            true, true);
-  std::string artifact = first({"implementation-title", "specification-title", "bundle-name", "extension-name",
-                                "short-name"},
-                               true, false);
+  std::string group = first(
+      {"group-id", "bundle-symbolicname", "implementation-vendor-id", "implementation-vendor", "specification-vendor"},
+      true, true);
+  std::string artifact = first(
+      {"implementation-title", "specification-title", "bundle-name", "extension-name", "short-name"}, true, false);
   if (artifact == group) artifact.clear();
   std::string version =
       first({"bundle-version", "implementation-version", "plugin-version", "specification-version"}, false, false);
@@ -309,16 +312,20 @@ std::optional<JarInfo> InfoFromPomProperties(std::string_view text) {
   size_t pos = 0;
   while (pos < text.size() && (group.empty() || artifact.empty() || version.empty())) {
     size_t nl = text.find('\n', pos);
-    std::string_view line = TrimSpace(text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos));
+    std::string_view line =
+        TrimSpace(text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos));
     pos = nl == std::string_view::npos ? text.size() : nl + 1;
     if (line.empty() || line[0] == '#' || line[0] == '!') continue;
     size_t eq = line.find_first_of("=:");
     if (eq == std::string_view::npos) continue;
     std::string_view key = TrimSpace(line.substr(0, eq));
     std::string value(TrimSpace(line.substr(eq + 1)));
-    if (key == "groupId") group = value;
-    else if (key == "artifactId") artifact = value;
-    else if (key == "version") version = value;
+    if (key == "groupId")
+      group = value;
+    else if (key == "artifactId")
+      artifact = value;
+    else if (key == "version")
+      version = value;
   }
   if (group.empty() || artifact.empty() || version.empty()) return std::nullopt;
   JarInfo info;

@@ -20,7 +20,7 @@ namespace lucid::java {
 struct JarInfo {
   enum class Source { kPom, kManifest, kFileName };
   Source source = Source::kFileName;
-  std::string name;     // "groupId:artifactId", or a name alone
+  std::string name;  // "groupId:artifactId", or a name alone
   std::string version;
   // Where it was read, as a ':'-separated chain:
   // "app.jar:BOOT-INF/lib/x.jar:META-INF/maven/g/a/pom.properties".
@@ -29,13 +29,13 @@ struct JarInfo {
 };
 
 struct JarLimits {
-  int max_depth = 8;                           // archives inside archives
+  int max_depth = 8;  // archives inside archives
   // Archive bytes held in memory at once (the top-level archive and the
   // nested members being parsed); a nested member that does not fit is
   // spooled to a temporary file.
   size_t max_in_memory = 256u << 20;
-  uint64_t max_total_bytes = 2ull << 30;       // nested bytes inflated per top-level archive
-  size_t max_metadata = 1u << 20;              // pom.properties / MANIFEST.MF
+  uint64_t max_total_bytes = 2ull << 30;  // nested bytes inflated per top-level archive
+  size_t max_metadata = 1u << 20;         // pom.properties / MANIFEST.MF
 };
 
 bool IsJavaArchiveName(std::string_view path);

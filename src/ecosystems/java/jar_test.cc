@@ -64,10 +64,11 @@ TEST(JarTest, UpstreamInnerJar) {
   std::string bytes = Fixture("inner/inner.jar");
   auto infos = ParseJar(bytes, "inner.jar", Sha1(bytes));
   ASSERT_TRUE(infos.ok()) << infos.status().ToString();
-  EXPECT_EQ(Summary(*infos), (std::vector<std::string>{
-                                 "jackson-annotations 2.13.0 inner.jar:BOOT-INF/lib/jackson-annotations-2.13.0.jar",
-                                 "log4j-api 2.14 inner.jar:BOOT-INF/lib/log4j-api-2.14.jar",
-                                 "log4j 2.14.0 inner.jar:BOOT-INF/lib/log4j-api-2.14.jar:META-INF/inner-jar/log4j-2.14.0.jar"}));
+  EXPECT_EQ(Summary(*infos),
+            (std::vector<std::string>{
+                "jackson-annotations 2.13.0 inner.jar:BOOT-INF/lib/jackson-annotations-2.13.0.jar",
+                "log4j-api 2.14 inner.jar:BOOT-INF/lib/log4j-api-2.14.jar",
+                "log4j 2.14.0 inner.jar:BOOT-INF/lib/log4j-api-2.14.jar:META-INF/inner-jar/log4j-2.14.0.jar"}));
   for (const auto& i : *infos) {
     EXPECT_EQ(i.source, JarInfo::Source::kFileName);
     EXPECT_EQ(i.sha1.size(), 40u);
@@ -173,8 +174,8 @@ TEST(JarTest, Manifests) {
   ASSERT_TRUE(cont);
   EXPECT_EQ(cont->at("bundle-symbolicname"), "org.exam ple.long;singleton:=true");
   int parsed = 0;
-  for (const auto& e : std::filesystem::directory_iterator(debian::testing::SharedDir() +
-                                                           "/data/upstream-fixtures/java/java/jar/testdata/properties")) {
+  for (const auto& e : std::filesystem::directory_iterator(
+           debian::testing::SharedDir() + "/data/upstream-fixtures/java/java/jar/testdata/properties")) {
     auto p = InfoFromPomProperties(Slurp(e.path()));
     ASSERT_TRUE(p) << e.path();
     EXPECT_NE(p->name.find(':'), std::string::npos);
@@ -196,7 +197,8 @@ TEST(JarScannerTest, LayerWithJarsAndDpkgOwnership) {
   layer.files["opt/app/app.jar"] =
       MakeZip({{"WEB-INF/lib/snakeyaml-1.33.jar", files["usr/share/java/snakeyaml.jar"]}}, /*deflate=*/false);
   layer.files["opt/app/notzip.jar"] = std::string(100, 'x');
-  layer.files["var/lib/dpkg/info/libyaml-snake-java.list"] = "/usr/share/java/snakeyaml.jar\n/usr/share/java/snakeyaml-1.33.jar\n";
+  layer.files["var/lib/dpkg/info/libyaml-snake-java.list"] =
+      "/usr/share/java/snakeyaml.jar\n/usr/share/java/snakeyaml-1.33.jar\n";
   indexer::LayerArtifacts out;
   ASSERT_TRUE(layer.Scan(*NewJarScanner(), &out).ok());
   ASSERT_EQ(out.packages.size(), 2u);

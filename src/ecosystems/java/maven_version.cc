@@ -13,9 +13,12 @@ struct MavenVersion::Item {
 
   bool IsNull() const {
     switch (kind) {
-      case kInt: return value == "0";
-      case kString: return value.empty();
-      case kList: return list.empty();
+      case kInt:
+        return value == "0";
+      case kString:
+        return value.empty();
+      case kList:
+        return list.empty();
     }
     return false;
   }
@@ -54,12 +57,17 @@ Item MakeInt(std::string_view digits) {
 Item MakeString(std::string_view s, bool followed_by_digit) {
   std::string v(s);
   if (followed_by_digit && v.size() == 1) {
-    if (v == "a") v = "alpha";
-    else if (v == "b") v = "beta";
-    else if (v == "m") v = "milestone";
+    if (v == "a")
+      v = "alpha";
+    else if (v == "b")
+      v = "beta";
+    else if (v == "m")
+      v = "milestone";
   }
-  if (v == "ga" || v == "final" || v == "release") v = "";
-  else if (v == "cr") v = "rc";
+  if (v == "ga" || v == "final" || v == "release")
+    v = "";
+  else if (v == "cr")
+    v = "rc";
   Item it;
   it.kind = Item::kString;
   it.value = std::move(v);
@@ -86,8 +94,10 @@ int CompareItem(const Item* a, const Item* b);
 // a compared with "nothing".
 int CompareWithNull(const Item& a) {
   switch (a.kind) {
-    case Item::kInt: return a.value == "0" ? 0 : 1;
-    case Item::kString: return Sign(Comparable(a.value).compare(kReleaseIndex));
+    case Item::kInt:
+      return a.value == "0" ? 0 : 1;
+    case Item::kString:
+      return Sign(Comparable(a.value).compare(kReleaseIndex));
     case Item::kList:
       for (const auto& i : a.list) {
         if (int c = CompareWithNull(i)) return c;

@@ -41,10 +41,11 @@ TEST(MavenVersionTest, CompareList) {
 // The ordering Maven's ComparableVersion documentation spells out, as a
 // chain of strictly increasing versions.
 TEST(MavenVersionTest, DocumentedOrdering) {
-  std::vector<std::string> chain = {"1-alpha", "1-alpha1", "1-alpha2", "1-beta", "1-milestone", "1-rc",
-                                    "1-SNAPSHOT", "1", "1-sp", "1-sp1", "1-abc", "1-xyz", "1-0.1", "1-1",
-                                    "1.0.1", "1.1", "1.1.1-alpha", "1.1.1", "2.0-alpha", "2.0-1"};
-  for (size_t i = 0; i + 1 < chain.size(); ++i) EXPECT_EQ(Cmp(chain[i], chain[i + 1]), -1) << chain[i] << " < " << chain[i + 1];
+  std::vector<std::string> chain = {
+      "1-alpha", "1-alpha1", "1-alpha2", "1-beta", "1-milestone", "1-rc", "1-SNAPSHOT",  "1",     "1-sp",      "1-sp1",
+      "1-abc",   "1-xyz",    "1-0.1",    "1-1",    "1.0.1",       "1.1",  "1.1.1-alpha", "1.1.1", "2.0-alpha", "2.0-1"};
+  for (size_t i = 0; i + 1 < chain.size(); ++i)
+    EXPECT_EQ(Cmp(chain[i], chain[i + 1]), -1) << chain[i] << " < " << chain[i + 1];
   EXPECT_EQ(Cmp("1.0.0.RELEASE", "1"), 0);
   EXPECT_EQ(Cmp("1-final", "1.0"), 0);
   EXPECT_EQ(Cmp("2.13.4.2", "2.13.4.1"), 1);

@@ -154,8 +154,11 @@ class LangMatcher final : public matcher::Matcher {
     const std::string& version = r.package->version;
     auto unparsable = [&](const Status& s) -> Result<bool> {
       log::Debug("matcher", "version not comparable; treated as not vulnerable",
-                 {{"matcher", spec_.name}, {"package", r.package->name}, {"version", version},
-                  {"vulnerability", v.name}, {"error", s.message()}});
+                 {{"matcher", spec_.name},
+                  {"package", r.package->name},
+                  {"version", version},
+                  {"vulnerability", v.name},
+                  {"error", s.message()}});
       return false;
     };
     if (!v.range) {

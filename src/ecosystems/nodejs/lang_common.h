@@ -50,7 +50,7 @@ class OsOwnedFiles {
 };
 
 // Marks packages whose `filepath` the OS owns as os_managed (a scanner may
-// have set it already from other evidence) and, if any are, 
+// have set it already from other evidence) and, if any are,
 // appends one note (code "os-managed-language-packages") to `out`.
 void MarkOsManaged(const OsOwnedFiles& owned, std::string_view scanner, std::string_view ecosystem,
                    std::vector<Package>* pkgs, indexer::LayerArtifacts* out);
@@ -72,7 +72,6 @@ using CompareFn = std::function<Result<int>(std::string_view a, std::string_view
 // lastAffected -> pkg <= lastAffected; else vulnerable. A bare version
 // (no '=') is read as "fixed".
 Result<bool> AffectedByOsvQuery(std::string_view version, std::string_view fixed_in_version, const CompareFn& cmp);
-
 
 // One OSV-backed language matcher. Records: the repository named
 // `repository`, not os_managed. Vulnerabilities with a `range` (SEMVER

@@ -45,8 +45,10 @@ TEST(LangCommonTest, OsvDecision) {
 
 TEST(LangCommonTest, OsOwnedFiles) {
   OsOwnedFiles owned([](std::string_view p) { return p.find("python3") != std::string_view::npos; });
-  EXPECT_TRUE(OsOwnedFiles::IsOwnerList({"var/lib/dpkg/info/python3-six.list", indexer::EntryType::kRegular, 1, 0644, ""}));
-  EXPECT_FALSE(OsOwnedFiles::IsOwnerList({"var/lib/dpkg/info/python3-six.md5sums", indexer::EntryType::kRegular, 1, 0644, ""}));
+  EXPECT_TRUE(
+      OsOwnedFiles::IsOwnerList({"var/lib/dpkg/info/python3-six.list", indexer::EntryType::kRegular, 1, 0644, ""}));
+  EXPECT_FALSE(
+      OsOwnedFiles::IsOwnerList({"var/lib/dpkg/info/python3-six.md5sums", indexer::EntryType::kRegular, 1, 0644, ""}));
   EXPECT_FALSE(OsOwnedFiles::IsOwnerList({"var/lib/dpkg/info/x/y.list", indexer::EntryType::kRegular, 1, 0644, ""}));
   EXPECT_FALSE(OsOwnedFiles::IsOwnerList({"myvar/lib/dpkg/info/y.list", indexer::EntryType::kRegular, 1, 0644, ""}));
   StringReader r("/.\n/usr\n/usr/lib/python3/dist-packages/six.py\r\n/bin/python3\n/usr/share/doc/x");

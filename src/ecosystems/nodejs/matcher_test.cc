@@ -10,7 +10,8 @@ namespace {
 
 TEST(NodejsMatcherTest, UpstreamSplunk) {
   auto [got, want] = lang::testing::RunMatcherFixture(
-      lang::testing::SharedDir() + "/data/upstream-fixtures/nodejs/nodejs/testdata/matcher/Splunk.txtar", *NewMatcher());
+      lang::testing::SharedDir() + "/data/upstream-fixtures/nodejs/nodejs/testdata/matcher/Splunk.txtar",
+      *NewMatcher());
   EXPECT_EQ(want.size(), 1u);
   EXPECT_EQ(got, want);
 }
@@ -61,8 +62,9 @@ TEST(NodejsMatcherTest, OsvVersionsAreConsistentlyOrdered) {
   // ~600 strings in "versions" lists are not semver ("0.0.1.alpha.10",
   // "0.0.1a10"): npm would not accept them either.
   EXPECT_GT(valid.size(), all.size() * 85 / 100);
-  lang::testing::ExpectConsistentOrder(
-      valid, [](const std::string& a, const std::string& b) { return CompareSemver(*Semver::Parse(a), *Semver::Parse(b)); });
+  lang::testing::ExpectConsistentOrder(valid, [](const std::string& a, const std::string& b) {
+    return CompareSemver(*Semver::Parse(a), *Semver::Parse(b));
+  });
   std::printf("[ npm ] %zu of %zu OSV versions valid semver, ordered consistently\n", valid.size(), all.size());
 }
 

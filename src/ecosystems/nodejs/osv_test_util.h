@@ -11,9 +11,9 @@
 #include <fstream>
 #include <functional>
 #include <map>
-#include <sstream>
 #include <random>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -22,7 +22,8 @@ namespace lucid::lang::testing {
 inline std::string SharedDir() { return LUCID_SHARED_DIR; }
 
 // Calls `fn` with every advisory (parsed JSON) of <ecosystem>/all.zip.
-inline void ForEachOsvAdvisory(const std::string& ecosystem, const std::function<void(const boost::json::object&)>& fn) {
+inline void ForEachOsvAdvisory(const std::string& ecosystem,
+                               const std::function<void(const boost::json::object&)>& fn) {
   std::string path = SharedDir() + "/data/feeds/osv/" + ecosystem + "/all.zip";
   struct archive* a = archive_read_new();
   archive_read_support_format_zip(a);
@@ -61,7 +62,8 @@ inline std::vector<std::string> OsvVersions(const std::string& ecosystem) {
           for (const auto& ev : r.get_object().at("events").as_array()) {
             if (!ev.is_object()) continue;
             for (const auto& kv : ev.get_object()) {
-              if (kv.value().is_string() && kv.value().get_string() != "0") out.insert(std::string(kv.value().get_string()));
+              if (kv.value().is_string() && kv.value().get_string() != "0")
+                out.insert(std::string(kv.value().get_string()));
             }
           }
         }
@@ -75,16 +77,17 @@ inline std::vector<std::string> OsvVersions(const std::string& ecosystem) {
 // that neighbours are ordered, numbers the equivalence classes, and then
 // checks reflexivity, antisymmetry and (through the class numbers)
 // transitivity on many random pairs. Returns the sorted list.
-inline std::vector<std::string> ExpectConsistentOrder(std::vector<std::string> versions,
-                                                      const std::function<int(const std::string&, const std::string&)>& cmp,
-                                                      size_t samples = 300000) {
+inline std::vector<std::string> ExpectConsistentOrder(
+    std::vector<std::string> versions, const std::function<int(const std::string&, const std::string&)>& cmp,
+    size_t samples = 300000) {
   std::stable_sort(versions.begin(), versions.end(),
                    [&](const std::string& a, const std::string& b) { return cmp(a, b) < 0; });
   std::vector<size_t> cls(versions.size(), 0);
   size_t bad = 0;
   for (size_t i = 1; i < versions.size(); ++i) {
     int c = cmp(versions[i - 1], versions[i]);
-    if (c > 0 && ++bad < 10) ADD_FAILURE() << "sorted neighbours out of order: " << versions[i - 1] << " > " << versions[i];
+    if (c > 0 && ++bad < 10)
+      ADD_FAILURE() << "sorted neighbours out of order: " << versions[i - 1] << " > " << versions[i];
     cls[i] = cls[i - 1] + (c < 0 ? 1 : 0);
   }
   std::mt19937_64 rng(42);

@@ -181,7 +181,7 @@ class Factory final : public updater::UpdaterSetFactory {
  public:
   std::string_view name() const override { return kSetName; }
   Result<std::vector<std::unique_ptr<updater::Updater>>> Create(const std::string& config_json,
-                                                                 net::HttpClient&) const override {
+                                                                net::HttpClient&) const override {
     LUCID_ASSIGN_OR_RETURN(UpdaterConfig cfg, ParseUpdaterConfig(config_json));
     std::vector<std::unique_ptr<updater::Updater>> out;
     out.push_back(std::make_unique<CvssUpdater>(std::move(cfg)));
@@ -209,8 +209,8 @@ class CvssEnricher final : public matcher::Enricher {
       ids[id] = std::move(found);
     }
     if (all.empty()) return Status::Ok();
-    LUCID_ASSIGN_OR_RETURN(auto records,
-                           store.GetEnrichments(std::string(kSetName), std::vector<std::string>(all.begin(), all.end())));
+    LUCID_ASSIGN_OR_RETURN(
+        auto records, store.GetEnrichments(std::string(kSetName), std::vector<std::string>(all.begin(), all.end())));
     bj::object m;
     for (const auto& [vid, cves] : ids) {
       bj::array list;
@@ -250,9 +250,11 @@ Result<UpdaterConfig> ParseUpdaterConfig(const std::string& config_json) {
         cfg.feed_version = std::string(it->value().get_string());
         cfg.feed_version_configured = !cfg.feed_version.empty();
       }
-      for (auto [key, dst] : {std::pair<const char*, int*>{"first_year", &cfg.first_year}, {"last_year", &cfg.last_year}}) {
+      for (auto [key, dst] :
+           {std::pair<const char*, int*>{"first_year", &cfg.first_year}, {"last_year", &cfg.last_year}}) {
         if (auto it = o.find(key); it != o.end() && !it->value().is_null()) {
-          if (!it->value().is_int64()) return InvalidArgument(std::string("clair.cvss updater config: ") + key + " must be an integer");
+          if (!it->value().is_int64())
+            return InvalidArgument(std::string("clair.cvss updater config: ") + key + " must be an integer");
           *dst = static_cast<int>(it->value().get_int64());
         }
       }

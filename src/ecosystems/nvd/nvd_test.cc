@@ -55,8 +55,9 @@ TEST(Feed, Api20Page) {
 }
 
 TEST(Feed, BadInputIsCorrupt) {
-  for (std::string bad : {std::string("{\"CVE_Items\": [{\"cve\": {}"), std::string("not json at all"),
-                          std::string("[1,2,3]"), std::string("{\"other\": []}"), std::string("{\"CVE_Items\": []} x")}) {
+  for (std::string bad :
+       {std::string("{\"CVE_Items\": [{\"cve\": {}"), std::string("not json at all"), std::string("[1,2,3]"),
+        std::string("{\"other\": []}"), std::string("{\"CVE_Items\": []} x")}) {
     StringReader in(bad);
     Collect sink;
     EXPECT_EQ(ParseFeed(in, &sink).code(), StatusCode::kCorrupt) << bad;

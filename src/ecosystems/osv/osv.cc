@@ -28,9 +28,10 @@ std::string NowRfc3339() {
 // Canonical directory names, for listing URLs without contacting the index.
 std::string DirFor(std::string_view normalized) {
   static const std::pair<std::string_view, std::string_view> kDirs[] = {
-      {"npm", "npm"},         {"pypi", "PyPI"},       {"maven", "Maven"}, {"go", "Go"},
-      {"rubygems", "RubyGems"}, {"crates.io", "crates.io"}, {"nuget", "NuGet"}, {"packagist", "Packagist"},
-      {"pub", "Pub"},         {"hex", "Hex"},         {"swifturl", "SwiftURL"}};
+      {"npm", "npm"},     {"pypi", "PyPI"},           {"maven", "Maven"},
+      {"go", "Go"},       {"rubygems", "RubyGems"},   {"crates.io", "crates.io"},
+      {"nuget", "NuGet"}, {"packagist", "Packagist"}, {"pub", "Pub"},
+      {"hex", "Hex"},     {"swifturl", "SwiftURL"}};
   for (const auto& [n, d] : kDirs) {
     if (n == normalized) return std::string(d);
   }
@@ -40,7 +41,9 @@ std::string DirFor(std::string_view normalized) {
 class EcosystemUpdater final : public updater::Updater {
  public:
   EcosystemUpdater(std::string base, std::string dir)
-      : dir_(std::move(dir)), normalized_(NormalizeEcosystem(dir_)), name_(UpdaterName(normalized_)),
+      : dir_(std::move(dir)),
+        normalized_(NormalizeEcosystem(dir_)),
+        name_(UpdaterName(normalized_)),
         url_(base + QueryEscapePath(dir_) + "/all.zip") {}
 
   std::string_view name() const override { return name_; }
@@ -89,7 +92,7 @@ class Factory final : public updater::UpdaterSetFactory {
   std::string_view name() const override { return "osv"; }
 
   Result<std::vector<std::unique_ptr<updater::Updater>>> Create(const std::string& config_json,
-                                                                 net::HttpClient& http) const override {
+                                                                net::HttpClient& http) const override {
     LUCID_ASSIGN_OR_RETURN(UpdaterConfig cfg, ParseUpdaterConfig(config_json));
     net::Request req;
     req.url = cfg.url + "ecosystems.txt";
@@ -188,8 +191,11 @@ Status ParseAllZip(const std::string& path, std::string_view normalized, updater
     if (!s.ok()) return s.WithContext(name);
   }
   if (stats.records == 0) return Corrupt("no OSV records in the archive");
-  log::Debug("osv", "parsed archive", {{"ecosystem", std::string(normalized)}, {"records", stats.records},
-                                       {"skipped", stats.skipped}, {"vulnerabilities", stats.vulns}});
+  log::Debug("osv", "parsed archive",
+             {{"ecosystem", std::string(normalized)},
+              {"records", stats.records},
+              {"skipped", stats.skipped},
+              {"vulnerabilities", stats.vulns}});
   return Status::Ok();
 }
 

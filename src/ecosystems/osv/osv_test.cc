@@ -152,13 +152,24 @@ TEST(Record, EcosystemRangesAreQueryEncoded) {
 
 TEST(Record, SkippedRecords) {
   // Withdrawn in the past, no affected, an alias without a prefix.
-  EXPECT_TRUE(Convert(R"({"id":"GHSA-1-2","withdrawn":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"a"},
-    "ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]})", "npm").empty());
-  EXPECT_EQ(Convert(R"({"id":"GHSA-1-2","withdrawn":"2099-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"a"},
-    "ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]})", "npm").size(), 1u);
+  EXPECT_TRUE(
+      Convert(
+          R"({"id":"GHSA-1-2","withdrawn":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"a"},
+    "ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]})",
+          "npm")
+          .empty());
+  EXPECT_EQ(
+      Convert(
+          R"({"id":"GHSA-1-2","withdrawn":"2099-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"a"},
+    "ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]})",
+          "npm")
+          .size(),
+      1u);
   EXPECT_TRUE(Convert(R"({"id":"GHSA-1-2"})", "npm").empty());
   EXPECT_TRUE(Convert(R"({"id":"GHSA-1-2","aliases":["BADALIAS"],"affected":[{"package":{"ecosystem":"npm","name":"a"},
-    "ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]})", "npm").empty());
+    "ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]})",
+                      "npm")
+                  .empty());
   std::vector<Vulnerability> none;
   EXPECT_EQ(ConvertRecord(boost::json::parse("[1]"), "npm", "2025", [](Vulnerability) { return Status::Ok(); }).code(),
             StatusCode::kCorrupt);
@@ -166,10 +177,15 @@ TEST(Record, SkippedRecords) {
 
 // The real exports: every ecosystem parses; invariants of the encoding hold.
 TEST(AllZip, RealExports) {
-  struct Case { const char* dir; const char* norm; const char* repo; bool ranges; };
-  for (const Case& c : {Case{"npm", "npm", "npm", true}, Case{"Go", "go", "go", true},
-                        Case{"PyPI", "pypi", "pypi", false}, Case{"Maven", "maven", "maven", false},
-                        Case{"RubyGems", "rubygems", "rubygems", false}}) {
+  struct Case {
+    const char* dir;
+    const char* norm;
+    const char* repo;
+    bool ranges;
+  };
+  for (const Case& c :
+       {Case{"npm", "npm", "npm", true}, Case{"Go", "go", "go", true}, Case{"PyPI", "pypi", "pypi", false},
+        Case{"Maven", "maven", "maven", false}, Case{"RubyGems", "rubygems", "rubygems", false}}) {
     Collect sink;
     Status s = ParseAllZip(kFeeds + "/" + c.dir + "/all.zip", c.norm, &sink);
     ASSERT_TRUE(s.ok()) << c.dir << ": " << s.ToString();
@@ -199,7 +215,8 @@ TEST(AllZip, RealExports) {
   // One known advisory, end to end.
   Collect npm;
   ASSERT_TRUE(ParseAllZip(kFeeds + "/npm/all.zip", "npm", &npm).ok());
-  auto it = std::find_if(npm.vulns.begin(), npm.vulns.end(), [](const auto& v) { return v.name == "GHSA-2234-fmw7-43wr"; });
+  auto it =
+      std::find_if(npm.vulns.begin(), npm.vulns.end(), [](const auto& v) { return v.name == "GHSA-2234-fmw7-43wr"; });
   ASSERT_NE(it, npm.vulns.end());
   EXPECT_EQ(it->package->name, "hono");
   EXPECT_EQ(it->fixed_in_version, "4.6.5");

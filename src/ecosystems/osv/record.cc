@@ -192,8 +192,8 @@ std::string NormalizeEcosystem(std::string_view ecosystem) {
 
 bool IgnoredEcosystem(std::string_view n) {
   static const std::array<std::string_view, 14> kIgnored = {
-      "almalinux", "alpine", "android", "chainguard", "debian", "github actions", "linux",
-      "opensuse",  "oss-fuzz", "red hat", "rocky linux", "suse", "ubuntu", "wolfi"};
+      "almalinux", "alpine",   "android", "chainguard",  "debian", "github actions", "linux",
+      "opensuse",  "oss-fuzz", "red hat", "rocky linux", "suse",   "ubuntu",         "wolfi"};
   for (auto i : kIgnored) {
     if (n == i) return true;
   }

@@ -33,7 +33,7 @@ std::optional<DistMetadata> ParseMetadata(std::string_view text) {
     std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     pos = nl == std::string_view::npos ? text.size() : nl + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (TrimSpace(line).empty()) break;  // end of the header block
+    if (TrimSpace(line).empty()) break;               // end of the header block
     if (line[0] == ' ' || line[0] == '\t') continue;  // continuation of a field we do not need
     size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
@@ -120,8 +120,8 @@ class Session final : public indexer::ScanSession {
       // pip records who installed a wheel; a distribution package manager
       // writes its own name there.
       auto it = installers_.find(std::string(Dirname(path)));
-      if (it != installers_.end() && (it->second == "dpkg" || it->second == "rpm" || it->second == "apk" ||
-                                      it->second == "debian")) {
+      if (it != installers_.end() &&
+          (it->second == "dpkg" || it->second == "rpm" || it->second == "apk" || it->second == "debian")) {
         p.os_managed = true;
       }
       pkgs.push_back(std::move(p));

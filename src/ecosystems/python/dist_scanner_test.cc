@@ -15,8 +15,9 @@ std::map<std::string, const Package*> ByPath(const indexer::LayerArtifacts& out)
 }
 
 TEST(DistMetadataTest, ParseAndNormalize) {
-  auto m = ParseMetadata("Metadata-Version: 2.1\r\nName: Charset_Normalizer\r\nVersion: 3.0.1\r\nSummary: x\r\n"
-                         " continued\r\n\r\nName: not-a-header\nVersion: 9\n");
+  auto m = ParseMetadata(
+      "Metadata-Version: 2.1\r\nName: Charset_Normalizer\r\nVersion: 3.0.1\r\nSummary: x\r\n"
+      " continued\r\n\r\nName: not-a-header\nVersion: 9\n");
   ASSERT_TRUE(m);
   EXPECT_EQ(m->name, "Charset_Normalizer");
   EXPECT_EQ(m->version, "3.0.1");
@@ -51,7 +52,8 @@ TEST(DistScannerTest, EggInfoDistInfoAndBadVersions) {
   EXPECT_EQ(req->package_db, "python:usr/lib/python3/dist-packages");
   EXPECT_EQ(req->normalized_version.str(), "pep440:0.2.28.1.0.0.0.0.0.0");
   EXPECT_TRUE(req->os_managed);  // listed by dpkg
-  EXPECT_TRUE(by["usr/lib/python3/dist-packages/charset_normalizer-3.0.1.dist-info/METADATA"]->os_managed);  // INSTALLER
+  EXPECT_TRUE(
+      by["usr/lib/python3/dist-packages/charset_normalizer-3.0.1.dist-info/METADATA"]->os_managed);  // INSTALLER
   const Package* yaml = by["opt/venv/lib/python3.11/site-packages/PyYAML-5.1.dist-info/METADATA"];
   ASSERT_NE(yaml, nullptr);
   EXPECT_EQ(yaml->name, "pyyaml");

@@ -28,11 +28,11 @@ int Cmp(const std::string& a, const std::string& b) {
 
 TEST(Pep440Test, SpecOrdering) {
   // The ordering example from PEP 440 ("Summary of permitted suffixes and relative ordering").
-  std::vector<std::string> order = {
-      "1.0.dev456", "1.0a1",     "1.0a2.dev456", "1.0a12.dev456", "1.0a12",          "1.0b1.dev456",
-      "1.0b2",      "1.0b2.post345.dev456",      "1.0b2.post345", "1.0rc1.dev456",   "1.0rc1",
-      "1.0",        "1.0+abc.5", "1.0+abc.7",    "1.0+5",         "1.0.post456.dev34", "1.0.post456",
-      "1.0.15",     "1.1.dev1"};
+  std::vector<std::string> order = {"1.0.dev456",    "1.0a1",         "1.0a2.dev456", "1.0a12.dev456",
+                                    "1.0a12",        "1.0b1.dev456",  "1.0b2",        "1.0b2.post345.dev456",
+                                    "1.0b2.post345", "1.0rc1.dev456", "1.0rc1",       "1.0",
+                                    "1.0+abc.5",     "1.0+abc.7",     "1.0+5",        "1.0.post456.dev34",
+                                    "1.0.post456",   "1.0.15",        "1.1.dev1"};
   for (size_t i = 0; i < order.size(); ++i) {
     for (size_t j = 0; j < order.size(); ++j) {
       int want = i < j ? -1 : i > j ? 1 : 0;
@@ -42,13 +42,28 @@ TEST(Pep440Test, SpecOrdering) {
 }
 
 TEST(Pep440Test, Normalization) {
-  std::map<std::string, std::string> cases = {
-      {"1.0-alpha1", "1.0a1"},   {"v1.0", "1.0"},           {"1.0-1", "1.0.post1"},   {"1.0.POST", "1.0.post0"},
-      {"1.0-dev", "1.0.dev0"},   {"1.01", "1.1"},           {"1!2.0", "1!2.0"},       {"0!1.0", "1.0"},
-      {"1.0+ubuntu-1", "1.0+ubuntu.1"}, {"1.0c1", "1.0rc1"}, {"1.0preview2", "1.0rc2"}, {" 1.0\n", "1.0"},
-      {"1.0.0", "1.0.0"},        {"1.0RC1", "1.0rc1"},      {"1.0-r4", "1.0.post4"},  {"1.0.rev", "1.0.post0"},
-      {"1.0a.1", "1.0a1"},       {"1.0_beta_2", "1.0b2"},   {"2022.9.24", "2022.9.24"}, {"1.0a.post1", "1.0a0.post1"},
-      {"1.0+007", "1.0+7"},      {"20230101123456789012", "20230101123456789012"}};
+  std::map<std::string, std::string> cases = {{"1.0-alpha1", "1.0a1"},
+                                              {"v1.0", "1.0"},
+                                              {"1.0-1", "1.0.post1"},
+                                              {"1.0.POST", "1.0.post0"},
+                                              {"1.0-dev", "1.0.dev0"},
+                                              {"1.01", "1.1"},
+                                              {"1!2.0", "1!2.0"},
+                                              {"0!1.0", "1.0"},
+                                              {"1.0+ubuntu-1", "1.0+ubuntu.1"},
+                                              {"1.0c1", "1.0rc1"},
+                                              {"1.0preview2", "1.0rc2"},
+                                              {" 1.0\n", "1.0"},
+                                              {"1.0.0", "1.0.0"},
+                                              {"1.0RC1", "1.0rc1"},
+                                              {"1.0-r4", "1.0.post4"},
+                                              {"1.0.rev", "1.0.post0"},
+                                              {"1.0a.1", "1.0a1"},
+                                              {"1.0_beta_2", "1.0b2"},
+                                              {"2022.9.24", "2022.9.24"},
+                                              {"1.0a.post1", "1.0a0.post1"},
+                                              {"1.0+007", "1.0+7"},
+                                              {"20230101123456789012", "20230101123456789012"}};
   for (const auto& [in, want] : cases) EXPECT_EQ(Canon(in), want) << in;
   for (std::string bad : {"xxx", "1.0+", "1.0-", "", "1.0++1", "1..0", "1.0.", "a1.0", "1.0+a..b", "1.0 1", "!1.0"}) {
     EXPECT_FALSE(Pep440Version::Parse(bad).ok()) << bad;
@@ -122,10 +137,12 @@ TEST(Pep440Test, OsvVersionsAgreeWithPackaging) {
     auto f = SplitString(line, '\t');
     if (f[0] == "OK" && f.size() == 3) {
       ++oks;
-      if (Canon(f[1]) != f[2] && ++mismatches < 20) ADD_FAILURE() << "canonical of " << f[1] << ": " << Canon(f[1]) << " != " << f[2];
+      if (Canon(f[1]) != f[2] && ++mismatches < 20)
+        ADD_FAILURE() << "canonical of " << f[1] << ": " << Canon(f[1]) << " != " << f[2];
     } else if (f[0] == "BAD" && f.size() == 2) {
       ++bads;
-      if (Pep440Version::Parse(f[1]).ok() && ++mismatches < 20) ADD_FAILURE() << "we accept what packaging rejects: " << f[1];
+      if (Pep440Version::Parse(f[1]).ok() && ++mismatches < 20)
+        ADD_FAILURE() << "we accept what packaging rejects: " << f[1];
     } else if (f[0] == "ORD" && f.size() == 3) {
       ordered.emplace_back(std::stoul(std::string(f[1])), std::string(f[2]));
     }

@@ -9,7 +9,8 @@ namespace {
 
 TEST(RubyMatcherTest, UpstreamBullseyeRuby) {
   auto [got, want] = lang::testing::RunMatcherFixture(
-      lang::testing::SharedDir() + "/data/upstream-fixtures/ruby/ruby/testdata/matcher/BullseyeRuby.txtar", *NewMatcher());
+      lang::testing::SharedDir() + "/data/upstream-fixtures/ruby/ruby/testdata/matcher/BullseyeRuby.txtar",
+      *NewMatcher());
   EXPECT_EQ(want.size(), 2u);
   EXPECT_EQ(got, want);
 }

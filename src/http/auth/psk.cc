@@ -96,7 +96,8 @@ Result<PskVerifier> PskVerifier::FromConfig(const config::PskConfig& psk) {
   return Create(std::move(*key), psk.iss);
 }
 
-Status PskVerifier::Verify(const std::vector<std::string_view>& values, std::chrono::system_clock::time_point now) const {
+Status PskVerifier::Verify(const std::vector<std::string_view>& values,
+                           std::chrono::system_clock::time_point now) const {
   for (std::string_view v : values) {
     if (v.substr(0, 7) == "Bearer ") return VerifyToken(v.substr(7), now);
   }
@@ -132,7 +133,8 @@ Status PskVerifier::VerifyToken(std::string_view token, std::chrono::system_cloc
   bj::value payload = bj::parse(*payload_raw, ec);
   if (ec || !payload.is_object()) return denied("claims are not a JSON object");
   const auto& claims = payload.get_object();
-  const double t = static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+  const double t =
+      static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
   auto exp = NumericClaim(claims, "exp");
   auto nbf = NumericClaim(claims, "nbf");
   auto iat = NumericClaim(claims, "iat");

@@ -52,7 +52,8 @@ TEST(Psk, PyJwtTokensVerify) {
   for (const char* alg : {"HS256", "HS384", "HS512"}) {
     std::string tok = PyJwt("{\"iss\":\"quay\",\"exp\":now+60,\"nbf\":now-5,\"iat\":now}", alg);
     ASSERT_EQ(std::count(tok.begin(), tok.end(), '.'), 2) << tok;
-    EXPECT_TRUE(v.VerifyToken(tok, system_clock::now()).ok()) << alg << ": " << v.VerifyToken(tok, system_clock::now()).message();
+    EXPECT_TRUE(v.VerifyToken(tok, system_clock::now()).ok())
+        << alg << ": " << v.VerifyToken(tok, system_clock::now()).message();
     EXPECT_TRUE(v.Verify({"Basic abc", std::string_view("Bearer " + tok)}).ok());
   }
   // No time claims at all: never expires.
@@ -98,16 +99,17 @@ TEST(Psk, LeewayIsFifteenSeconds) {
   PskVerifier v = Verifier();
   auto now = system_clock::now();
   int64_t t = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  EXPECT_TRUE(v.VerifyToken(Sign(kKey, {"quay", 0, 0, t - 10}), now).ok());    // exp 10 s ago
-  EXPECT_FALSE(v.VerifyToken(Sign(kKey, {"quay", 0, 0, t - 20}), now).ok());   // exp 20 s ago
-  EXPECT_TRUE(v.VerifyToken(Sign(kKey, {"quay", 0, t + 10, 0}), now).ok());    // nbf in 10 s
-  EXPECT_FALSE(v.VerifyToken(Sign(kKey, {"quay", 0, t + 20, 0}), now).ok());   // nbf in 20 s
+  EXPECT_TRUE(v.VerifyToken(Sign(kKey, {"quay", 0, 0, t - 10}), now).ok());   // exp 10 s ago
+  EXPECT_FALSE(v.VerifyToken(Sign(kKey, {"quay", 0, 0, t - 20}), now).ok());  // exp 20 s ago
+  EXPECT_TRUE(v.VerifyToken(Sign(kKey, {"quay", 0, t + 10, 0}), now).ok());   // nbf in 10 s
+  EXPECT_FALSE(v.VerifyToken(Sign(kKey, {"quay", 0, t + 20, 0}), now).ok());  // nbf in 20 s
 }
 
 TEST(Psk, PyJwtAcceptsOurTokens) {
   std::string tok = MintToken(kKey);
-  std::string out = Python("import jwt; c=jwt.decode(\"" + tok + "\", " + PyKey() +
-                           ", algorithms=[\"HS256\"]); print(c[\"iss\"], c[\"exp\"]-c[\"iat\"], c[\"iat\"]-c[\"nbf\"])");
+  std::string out =
+      Python("import jwt; c=jwt.decode(\"" + tok + "\", " + PyKey() +
+             ", algorithms=[\"HS256\"]); print(c[\"iss\"], c[\"exp\"]-c[\"iat\"], c[\"iat\"]-c[\"nbf\"])");
   EXPECT_EQ(out, "clair-intraservice 60 60");
   EXPECT_TRUE(Verifier().VerifyToken(tok, system_clock::now()).ok());
   std::string ctl = MintToken(kKey, "clairctl");

@@ -302,9 +302,13 @@ Status PgBackend::InsertVulns(SqlConn* c, int64_t uo, const std::vector<VulnRow>
 }
 
 void PgBackend::AfterLargeUpdate(SqlConn* c) {
-  // Fresh statistics keep the candidate lookup on its index plan right after
-  // the first big import, before autovacuum gets round to it.
-  (void)c->Exec("ANALYZE lucid_vuln, lucid_uo_vuln, lucid_latest_update_operation");
+  // Fresh statistics keep the candidate and enrichment lookups on their index
+  // plans right after the first big import, before autovacuum gets round to
+  // it (without them the enrichment lookup of one report took ~100 ms). The
+  // narrow membership tables are vacuumed too, so their index-only scans do
+  // not visit the heap.
+  (void)c->Exec("VACUUM (ANALYZE) lucid_uo_vuln, lucid_uo_enrichment");
+  (void)c->Exec("ANALYZE lucid_vuln, lucid_latest_update_operation, lucid_enrichment, lucid_enrichment_tag");
 }
 
 Result<std::vector<std::vector<Vulnerability>>> PgBackend::GetCandidates(SqlConn* c,
