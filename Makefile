@@ -22,11 +22,13 @@ run: build
 test: test-deps build
 	tools/run-tests.sh $(BUILD)
 
-# Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (-O1 keeps them quick).
 test-asan: test-deps
-	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLUCID_SANITIZE=ON -DLUCID_BUILD_BENCH=OFF >/dev/null
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
+	  -DLUCID_SANITIZE=ON -DLUCID_BUILD_BENCH=OFF >/dev/null
 	ninja -C build-asan -j$(JOBS)
-	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -L unit -j$(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir build-asan --output-on-failure -L unit -j$(JOBS) --timeout 900
 
 bench: build
 	tools/run-benchmarks.sh $(BUILD)
