@@ -1,6 +1,7 @@
 #include "updater/bundle.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <openssl/rand.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -190,9 +191,17 @@ Result<std::unique_ptr<BundleWriter>> BundleWriter::Open(const std::string& path
     o.fd = STDOUT_FILENO;
   } else {
     o.path = path;
-    o.tmp = path + ".partial";
-    o.fd = ::open(o.tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (o.fd < 0) return Unavailable("create " + o.tmp + ": " + std::strerror(errno));
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      // A device, FIFO or socket (e.g. /dev/null): write in place; renaming
+      // over it would replace the special file with a regular one.
+      o.fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+      if (o.fd < 0) return Unavailable("open " + path + ": " + std::strerror(errno));
+    } else {
+      o.tmp = path + ".partial";
+      o.fd = ::open(o.tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (o.fd < 0) return Unavailable("create " + o.tmp + ": " + std::strerror(errno));
+    }
     o.owns_fd = true;
   }
   if (c == Compression::kGzip) {
@@ -213,7 +222,8 @@ BundleWriter::~BundleWriter() {
   if (out_->zs != nullptr) ZSTD_freeCCtx(out_->zs);
   if (out_->owns_fd && out_->fd >= 0) {
     ::close(out_->fd);
-    ::unlink(out_->tmp.c_str());  // not closed properly: never leave a half bundle under the final name
+    // Not closed properly: never leave a half bundle under the final name.
+    if (!out_->tmp.empty()) ::unlink(out_->tmp.c_str());
   }
 }
 
@@ -248,7 +258,7 @@ Status BundleWriter::Close() {
     int rc = ::close(out_->fd);
     out_->fd = -1;
     if (rc != 0) return Unavailable("close " + out_->tmp + ": " + std::strerror(errno));
-    if (::rename(out_->tmp.c_str(), out_->path.c_str()) != 0) {
+    if (!out_->tmp.empty() && ::rename(out_->tmp.c_str(), out_->path.c_str()) != 0) {
       return Unavailable("rename " + out_->tmp + ": " + std::strerror(errno));
     }
     out_->owns_fd = false;

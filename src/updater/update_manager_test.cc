@@ -3,6 +3,8 @@
 // data, retries, time and size limits, metrics, diffs,
 // streaming JSON/decompression and the airgap bundle round trip.
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -325,6 +327,36 @@ TEST_F(ManagerTest, FailedUpdaterLeavesNothingInBundle) {
   auto text = ReadFile(path, 1 << 20);
   ASSERT_TRUE(text.ok());
   EXPECT_EQ(*text, "");
+}
+
+// Writing a bundle to a special file (a FIFO here; /dev/null in the field)
+// must write in place: renaming a temp file over it would replace it.
+TEST(BundleWriterTest, WritesSpecialFilesInPlace) {
+  char dir[] = "/tmp/lucid-bundle-fifo-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  std::string fifo = std::string(dir) + "/out";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::atomic<size_t> drained{0};
+  std::thread reader([&] {
+    int fd = ::open(fifo.c_str(), O_RDONLY);
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) drained += static_cast<size_t>(n);
+    ::close(fd);
+  });
+  {
+    auto w = BundleWriter::Open(fifo, Compression::kGzip);
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    ASSERT_TRUE((*w)->Close().ok());
+  }
+  reader.join();
+  struct stat st {};
+  ASSERT_EQ(::stat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  EXPECT_GT(drained.load(), 0u);  // the gzip trailer of an empty bundle
+  EXPECT_NE(::access((fifo + ".partial").c_str(), F_OK), 0);
+  ::unlink(fifo.c_str());
+  ::rmdir(dir);
 }
 
 TEST(BundleImport, BadBundlesAreRejected) {

@@ -302,13 +302,9 @@ Status PgBackend::InsertVulns(SqlConn* c, int64_t uo, const std::vector<VulnRow>
 }
 
 void PgBackend::AfterLargeUpdate(SqlConn* c) {
-  // Fresh statistics keep the candidate and enrichment lookups on their index
-  // plans right after the first big import, before autovacuum gets round to
-  // it (without them the enrichment lookup of one report took ~100 ms). The
-  // narrow membership tables are vacuumed too, so their index-only scans do
-  // not visit the heap.
-  (void)c->Exec("VACUUM (ANALYZE) lucid_uo_vuln, lucid_uo_enrichment");
-  (void)c->Exec("ANALYZE lucid_vuln, lucid_latest_update_operation, lucid_enrichment, lucid_enrichment_tag");
+  // Fresh statistics keep the candidate lookup on its index plan right after
+  // the first big import, before autovacuum gets round to it.
+  (void)c->Exec("ANALYZE lucid_vuln, lucid_uo_vuln, lucid_latest_update_operation");
 }
 
 Result<std::vector<std::vector<Vulnerability>>> PgBackend::GetCandidates(SqlConn* c,
@@ -405,10 +401,15 @@ Status PgBackend::QueryEnrichmentsByTag(SqlConn* c, int64_t uo, const std::vecto
   std::vector<const std::string*> ptrs;
   for (const auto& t : tags) ptrs.push_back(&t);
   const std::string arr = TextArray(ptrs);
+  // A per-tag index probe (OFFSET 0 keeps the planner from flattening it):
+  // as a plain join over ANY(...) it chose whole-table scans (~100 ms) while
+  // the enrichment tables had no statistics yet, i.e. right after an import.
   return static_cast<PgConn*>(c)->QueryUnprepared(
-      "SELECT t.tag, e.json FROM lucid_enrichment_tag t JOIN lucid_uo_enrichment ue ON ue.enrichment = t.enrichment "
-      "JOIN lucid_enrichment e ON e.id = t.enrichment WHERE t.tag = ANY($1::text[]) AND ue.uo = $2 "
-      "ORDER BY t.tag, e.id",
+      "SELECT q.tag, x.json FROM unnest($1::text[]) AS q(tag) CROSS JOIN LATERAL ("
+      "SELECT e.id, e.json FROM lucid_enrichment_tag t "
+      "JOIN lucid_uo_enrichment ue ON ue.enrichment = t.enrichment AND ue.uo = $2 "
+      "JOIN lucid_enrichment e ON e.id = t.enrichment WHERE t.tag = q.tag OFFSET 0) x "
+      "ORDER BY q.tag, x.id",
       {std::string_view(arr), uo}, [&](const Row& r) { return fn(r.Text(0), r.Text(1)); });
 }
 
