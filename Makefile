@@ -22,9 +22,9 @@ run: build
 test: test-deps build
 	tools/run-tests.sh $(BUILD)
 
-# Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (-O1 keeps them quick).
+# Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan: test-deps
-	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DLUCID_SANITIZE=ON -DLUCID_BUILD_BENCH=OFF >/dev/null
 	ninja -C build-asan -j$(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

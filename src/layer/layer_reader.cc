@@ -141,8 +141,7 @@ class Pass {
     uint64_t u = uncompressed_bytes();
     if (u + upcoming > limits_.max_uncompressed_bytes) {
       return TooLarge("layer too large: it decompresses to more than " +
-                      std::to_string(limits_.max_uncompressed_bytes) +
-                      " bytes (limit; raise LUCID_MAX_LAYER_BYTES if this layer is legitimate)");
+                      std::to_string(limits_.max_uncompressed_bytes) + " bytes (limit)");
     }
     if (u > limits_.ratio_check_after && bytes_ > 0 && u / bytes_ > limits_.max_ratio) {
       return TooLarge("layer too large for its size, likely a decompression bomb: " + std::to_string(u) +
