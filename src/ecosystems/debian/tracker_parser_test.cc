@@ -169,8 +169,14 @@ TEST(TrackerParserTest, BigDerivedFeedStreamsInBoundedMemory) {
   // would blow these bounds. The streaming parser needs a few MiB.
   std::cout << "rss growth while parsing: " << ((sink.peak_rss - rss_before) >> 10)
             << " KiB, maxrss growth: " << ((MaxRssBytes() - maxrss_before) >> 10) << " KiB\n";
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan keeps freed memory in quarantine and adds shadow memory, so RSS says
+  // nothing about the parser here; the Release run checks the bound.
+  GTEST_SKIP() << "memory bound not measurable under AddressSanitizer";
+#else
   EXPECT_LT(sink.peak_rss - rss_before, 16L << 20) << "RSS grew while parsing";
   EXPECT_LT(MaxRssBytes() - maxrss_before, 16L << 20);
+#endif
 }
 
 TEST(TrackerParserTest, BadDocuments) {
