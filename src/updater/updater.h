@@ -46,6 +46,37 @@ struct FetchResult {
   uint64_t bytes = 0;
 };
 
+// The conditional GET every HTTP-fed updater does: sends the previous
+// fingerprint as If-None-Match (kEtag) or If-Modified-Since (kLastModified),
+// spools a 200 body to a temp file, and reports "unchanged" on 304 or when a
+// server that ignores the condition returns the same validator. Non-2xx
+// statuses become net::HttpError (URL, proxy and status in the message).
+enum class Validator { kEtag, kLastModified };
+inline Result<FetchResult> ConditionalFetch(net::HttpClient& http, net::Request req, const std::string& prev,
+                                            Validator validator, std::string_view spool_prefix) {
+  LUCID_ASSIGN_OR_RETURN(TempFile tmp, TempFile::Create(spool_prefix));
+  const bool etag = validator == Validator::kEtag;
+  if (!prev.empty()) req.headers.emplace_back(etag ? "If-None-Match" : "If-Modified-Since", prev);
+  auto resp = http.FetchToFile(req, tmp.path());
+  if (!resp.ok()) return resp.status().WithContext("fetching " + req.url);
+  FetchResult out;
+  out.url = req.url;
+  if (resp->status == 304) {
+    out.unchanged = true;
+    out.fingerprint = prev;
+    return out;
+  }
+  if (resp->status != 200) return net::HttpError(req, *resp);
+  out.fingerprint = resp->header(etag ? "etag" : "last-modified");
+  out.bytes = resp->bytes;
+  if (!prev.empty() && out.fingerprint == prev) {
+    out.unchanged = true;
+    return out;
+  }
+  out.body = std::make_unique<TempFile>(std::move(tmp));
+  return out;
+}
+
 class Updater {
  public:
   virtual ~Updater() = default;

@@ -36,30 +36,11 @@ class SecdbUpdater final : public updater::Updater {
   std::vector<std::string> Urls() const override { return {url_}; }
 
   Result<updater::FetchResult> Fetch(net::HttpClient& http, const std::string& prev_fingerprint) override {
-    LUCID_ASSIGN_OR_RETURN(TempFile tmp, TempFile::Create("lucid-alpine-secdb-"));
     net::Request req;
     req.url = url_;
     req.max_body_bytes = kMaxSecdbBytes;
-    if (!prev_fingerprint.empty()) req.headers.emplace_back("If-None-Match", prev_fingerprint);
-    auto resp = http.FetchToFile(req, tmp.path());
-    if (!resp.ok()) return resp.status().WithContext("fetching " + url_);
-    updater::FetchResult out;
-    out.url = url_;
-    if (resp->status == 304) {
-      out.unchanged = true;
-      out.fingerprint = prev_fingerprint;
-      return out;
-    }
-    if (resp->status != 200) return net::HttpError(req, *resp);
-    out.fingerprint = resp->header("etag");
-    if (!prev_fingerprint.empty() && out.fingerprint == prev_fingerprint) {
-      // A server that ignores If-None-Match but reports the same ETag.
-      out.unchanged = true;
-      return out;
-    }
-    out.bytes = resp->bytes;
-    out.body = std::make_unique<TempFile>(std::move(tmp));
-    return out;
+    return updater::ConditionalFetch(http, std::move(req), prev_fingerprint, updater::Validator::kEtag,
+                                     "lucid-alpine-secdb");
   }
 
   Status Parse(updater::FetchResult& fetched, updater::VulnerabilitySink* vulns,

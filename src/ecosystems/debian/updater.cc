@@ -16,31 +16,11 @@ class TrackerUpdater final : public updater::Updater {
   std::vector<std::string> Urls() const override { return {config_.json_url}; }
 
   Result<updater::FetchResult> Fetch(net::HttpClient& http, const std::string& prev_fingerprint) override {
-    LUCID_ASSIGN_OR_RETURN(TempFile tmp, TempFile::Create("lucid-debian-tracker-"));
+    // The tracker sends Last-Modified; some mirrors ignore If-Modified-Since.
     net::Request req;
     req.url = config_.json_url;
-    if (!prev_fingerprint.empty()) req.headers.emplace_back("If-Modified-Since", prev_fingerprint);
-    auto resp = http.FetchToFile(req, tmp.path());
-    if (!resp.ok()) return resp.status().WithContext("fetching " + config_.json_url);
-    updater::FetchResult out;
-    out.url = config_.json_url;
-    if (resp->status == 304) {
-      out.unchanged = true;
-      out.fingerprint = prev_fingerprint;
-      return out;
-    }
-    // HttpError names the URL, the proxy and the status, and classes 404 as
-    // NotFound (not retried) and 5xx as Unavailable (retried).
-    if (resp->status != 200) return net::HttpError(req, *resp);
-    out.fingerprint = resp->header("last-modified");
-    if (!prev_fingerprint.empty() && out.fingerprint == prev_fingerprint) {
-      // Some mirrors ignore If-Modified-Since; same Last-Modified = same data.
-      out.unchanged = true;
-      return out;
-    }
-    out.bytes = resp->bytes;
-    out.body = std::make_unique<TempFile>(std::move(tmp));
-    return out;
+    return updater::ConditionalFetch(http, std::move(req), prev_fingerprint, updater::Validator::kLastModified,
+                                     "lucid-debian-tracker");
   }
 
   Status Parse(updater::FetchResult& fetched, updater::VulnerabilitySink* vulns,

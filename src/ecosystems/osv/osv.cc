@@ -50,27 +50,9 @@ class EcosystemUpdater final : public updater::Updater {
   std::vector<std::string> Urls() const override { return {url_}; }
 
   Result<updater::FetchResult> Fetch(net::HttpClient& http, const std::string& prev) override {
-    LUCID_ASSIGN_OR_RETURN(TempFile tmp, TempFile::Create("lucid-osv-"));
     net::Request req;
     req.url = url_;
-    if (!prev.empty()) req.headers.emplace_back("If-None-Match", prev);
-    LUCID_ASSIGN_OR_RETURN(net::Response resp, http.FetchToFile(req, tmp.path()));
-    updater::FetchResult out;
-    out.url = url_;
-    if (resp.status == 304) {
-      out.unchanged = true;
-      out.fingerprint = prev;
-      return out;
-    }
-    if (resp.status != 200) return net::HttpError(req, resp);
-    out.fingerprint = resp.header("etag");
-    out.bytes = resp.bytes;
-    if (!prev.empty() && out.fingerprint == prev) {
-      out.unchanged = true;  // a server ignoring If-None-Match
-      return out;
-    }
-    out.body = std::make_unique<TempFile>(std::move(tmp));
-    return out;
+    return updater::ConditionalFetch(http, std::move(req), prev, updater::Validator::kEtag, "lucid-osv");
   }
 
   Status Parse(updater::FetchResult& fetched, updater::VulnerabilitySink* vulns, updater::EnrichmentSink*) override {
