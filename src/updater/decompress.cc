@@ -16,7 +16,13 @@ std::string ArchiveError(archive* a, const std::string& path) {
 Result<archive*> OpenArchive(const std::string& path, bool zip) {
   archive* a = archive_read_new();
   if (a == nullptr) return Internal("archive_read_new failed");
-  archive_read_support_filter_all(a);
+  // The feed compressions only: filter_all would also accept formats that
+  // libarchive decodes by forking external programs (lrzip, lzop, grzip).
+  archive_read_support_filter_gzip(a);
+  archive_read_support_filter_bzip2(a);
+  archive_read_support_filter_xz(a);
+  archive_read_support_filter_lzma(a);
+  archive_read_support_filter_zstd(a);
   if (zip) {
     archive_read_support_format_zip(a);
   } else {

@@ -3,8 +3,8 @@
 #include <boost/json/basic_parser_impl.hpp>
 #include <vector>
 
-#include "ecosystems/debian/gzip_reader.h"
 #include "ecosystems/debian/releases.h"
+#include "updater/decompress.h"
 
 namespace lucid::debian {
 namespace {
@@ -225,7 +225,7 @@ Status ParseTrackerJson(Reader& in, updater::VulnerabilitySink* sink) {
 }
 
 Status ParseTrackerFile(const std::string& path, updater::VulnerabilitySink* sink) {
-  LUCID_ASSIGN_OR_RETURN(auto reader, OpenMaybeGzip(path));
+  LUCID_ASSIGN_OR_RETURN(auto reader, updater::OpenDecompressed(path));
   return ParseTrackerJson(*reader, sink);
 }
 

@@ -10,7 +10,6 @@
 #include <iostream>
 #include <set>
 
-#include "ecosystems/debian/gzip_reader.h"
 #include "ecosystems/debian/test_util.h"
 #include "ecosystems/debian/updater.h"
 
