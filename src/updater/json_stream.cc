@@ -1,4 +1,5 @@
 #include "updater/json_stream.h"
+#include "updater/json_feed.h"
 
 #include <algorithm>
 #include <boost/json/basic_parser_impl.hpp>
@@ -172,40 +173,13 @@ class Handler {
   size_t bytes_ = 0;
 };
 
-bool OnlySpace(const char* p, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    if (p[i] != ' ' && p[i] != '\n' && p[i] != '\r' && p[i] != '\t') return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 Status StreamJsonArray(Reader& in, const JsonArrayStreamOptions& opts, const Callback& on_element) {
   boost::json::parse_options po;
   po.max_depth = static_cast<std::size_t>(opts.max_depth);
   boost::json::basic_parser<Handler> parser(po, &opts, &on_element);
-  std::vector<char> buf(64 << 10);
-  uint64_t offset = 0;
-  for (;;) {
-    LUCID_ASSIGN_OR_RETURN(size_t n, in.Read(buf.data(), buf.size()));
-    size_t used = 0;
-    if (!parser.done()) {
-      boost::system::error_code ec;
-      used = parser.write_some(n > 0, buf.data(), n, ec);
-      if (!parser.handler().status.ok()) return parser.handler().status;
-      if (ec) {
-        if (n == 0) return Corrupt("JSON: truncated document (" + ec.message() + ")");
-        return Corrupt("JSON: " + ec.message() + " near byte " + std::to_string(offset + used));
-      }
-    }
-    if (!OnlySpace(buf.data() + used, n - used)) {
-      return Corrupt("JSON: trailing data after the document near byte " + std::to_string(offset + used));
-    }
-    offset += n;
-    if (n == 0) break;
-  }
-  if (!parser.done()) return Corrupt("JSON: truncated document");
+  LUCID_RETURN_IF_ERROR(FeedJson(in, parser, "JSON"));
   if (!parser.handler().found) return Corrupt("JSON: no array member named as expected at the top level");
   return Status::Ok();
 }

@@ -6,11 +6,11 @@
 #include <vector>
 
 #include "ecosystems/alpine/distribution_scanner.h"
+#include "updater/json_feed.h"
 
 namespace lucid::alpine {
 namespace {
 
-constexpr size_t kChunk = 64 << 10;
 constexpr size_t kMaxString = 64 << 10;         // a name, version or id; real ones are tiny
 constexpr size_t kMaxPackageBytes = 16u << 20;  // one package's buffered secfixes
 
@@ -265,38 +265,14 @@ Status ParseSecdb(Reader& in, const SecdbSource& source, updater::VulnerabilityS
   boost::json::parse_options opts;
   opts.max_depth = 64;
   boost::json::basic_parser<SecdbHandler> parser(opts, &source, sink);
-  std::vector<char> buf(kChunk);
-  uint64_t offset = 0;
-  auto only_space = [](const char* p, size_t n) {
-    for (size_t i = 0; i < n; ++i) {
-      if (p[i] != ' ' && p[i] != '\n' && p[i] != '\r' && p[i] != '\t') return false;
-    }
-    return true;
-  };
   auto finish = [&](Status s) {
     if (stats != nullptr) *stats = parser.handler().stats;
     return s;
   };
-  for (;;) {
-    LUCID_ASSIGN_OR_RETURN(size_t n, in.Read(buf.data(), buf.size()));
-    size_t used = 0;
-    if (!parser.done()) {
-      boost::system::error_code ec;
-      used = parser.write_some(n > 0, buf.data(), n, ec);
-      if (!parser.handler().status.ok()) return finish(parser.handler().status.WithContext("secdb"));
-      if (ec) {
-        if (n == 0) return finish(Corrupt("secdb JSON: truncated document (" + ec.message() + ")"));
-        return finish(Corrupt("secdb JSON: " + ec.message() + " near byte " + std::to_string(offset + used)));
-      }
-    }
-    if (!only_space(buf.data() + used, n - used)) {
-      return finish(Corrupt("secdb JSON: trailing data after the document near byte " + std::to_string(offset + used)));
-    }
-    offset += n;
-    if (n == 0) break;
-  }
-  if (!parser.done()) return finish(Corrupt("secdb JSON: truncated document"));
-  return finish(Status::Ok());
+  Status s = updater::FeedJson(in, parser, "secdb JSON");
+  // Rejections by the handler name the feed; parse errors already do.
+  if (!s.ok() && !parser.handler().status.ok()) s = s.WithContext("secdb");
+  return finish(s);
 }
 
 }  // namespace lucid::alpine

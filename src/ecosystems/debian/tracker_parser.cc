@@ -5,11 +5,11 @@
 
 #include "ecosystems/debian/releases.h"
 #include "updater/decompress.h"
+#include "updater/json_feed.h"
 
 namespace lucid::debian {
 namespace {
 
-constexpr size_t kChunk = 64 << 10;
 constexpr size_t kMaxString = 8u << 20;  // one description; bounds memory on hostile input
 
 struct ReleaseEntry {
@@ -193,35 +193,7 @@ Status ParseTrackerJson(Reader& in, updater::VulnerabilitySink* sink) {
   boost::json::parse_options opts;
   opts.max_depth = 64;
   boost::json::basic_parser<TrackerHandler> parser(opts, sink);
-  std::vector<char> buf(kChunk);
-  uint64_t offset = 0;
-  auto only_space = [](const char* p, size_t n) {
-    for (size_t i = 0; i < n; ++i) {
-      if (p[i] != ' ' && p[i] != '\n' && p[i] != '\r' && p[i] != '\t') return false;
-    }
-    return true;
-  };
-  for (;;) {
-    LUCID_ASSIGN_OR_RETURN(size_t n, in.Read(buf.data(), buf.size()));
-    size_t used = 0;
-    if (!parser.done()) {
-      boost::system::error_code ec;
-      used = parser.write_some(n > 0, buf.data(), n, ec);
-      if (!parser.handler().status.ok()) return parser.handler().status;
-      if (ec) {
-        if (n == 0) return Corrupt("tracker JSON: truncated document (" + ec.message() + ")");
-        return Corrupt("tracker JSON: " + ec.message() + " near byte " + std::to_string(offset + used));
-      }
-    }
-    // After the document only white space may follow.
-    if (!only_space(buf.data() + used, n - used)) {
-      return Corrupt("tracker JSON: trailing data after the document near byte " + std::to_string(offset + used));
-    }
-    offset += n;
-    if (n == 0) break;
-  }
-  if (!parser.done()) return Corrupt("tracker JSON: truncated document");
-  return Status::Ok();
+  return updater::FeedJson(in, parser, "tracker JSON");
 }
 
 Status ParseTrackerFile(const std::string& path, updater::VulnerabilitySink* sink) {
