@@ -11,6 +11,8 @@
 # $DURATION (default 10s) per point, for the report without and with
 # Accept-Encoding: gzip, and prints requests/s, p99 latency and the ratio
 # report/healthz. Target: report >= 0.5x healthz throughput.
+# PROFILE_DIR=DIR also records `perf record -e cpu-clock -g` of the lucid
+# process during each point (DIR/<case>-<conns>.data; read with perf report).
 # Needs: wrk, curl, python3 with jwt (python3-jwt), docker-registry, skopeo.
 set -euo pipefail
 
@@ -64,6 +66,7 @@ updaters:
       json_url: $FEEDS/debian/json
 EOF
 LUCID_DATA_DIR="$T/data" "$LUCID" -conf "$T/config.yaml" -mode combo 2>"$T/lucid.log" & PIDS+=($!)
+LUCID_PID=$!
 
 TOKEN=$("$PY" -c 'import base64,sys,time,jwt; n=int(time.time()); print(jwt.encode({"iss":"quay","iat":n,"nbf":n-60,"exp":n+7200}, base64.b64decode(sys.argv[1]), algorithm="HS256"))' "$KEY")
 AUTH="Authorization: Bearer $TOKEN"
@@ -97,16 +100,32 @@ for i in $(seq 1200); do
   sleep 0.5
 done
 [ "$code" = 200 ] || { echo "no vulnerability data in time" >&2; exit 1; }
+# The first update run goes on after the first updater's data is visible (the
+# other updaters, then clean-up). Measure only once the database files have
+# stopped changing, so that no update competes with the load.
+last="" stable=0
+for _ in $(seq 1200); do
+  cur=$(stat -c '%n %s %Y' "$T"/data/* 2>/dev/null | tr '\n' ' ')
+  if [ "$cur" = "$last" ]; then stable=$((stable + 1)); else stable=0 last=$cur; fi
+  [ "$stable" -ge 10 ] && break
+  sleep 0.5
+done
+curl -s -o "$T/report.json" -H "$AUTH" "$REPORT_URL"
 echo "debian-app $DIGEST: report $(wc -c <"$T/report.json") bytes," \
   "$("$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(len(r["packages"]), "packages,", sum(map(len, r["package_vulnerabilities"].values())), "matches")' "$T/report.json")"
 
 # wrk prints "Requests/sec: N" and, with --latency, "99%  12.34ms".
-measure() {  # url conns [header...] -> "rps p99_ms non2xx"
-  local url=$1 c=$2 threads=2 out h=()
-  shift 2
+measure() {  # name url conns [header...] -> "rps p99_ms non2xx"
+  local name=$1 url=$2 c=$3 threads=2 out h=() perf_pid=""
+  shift 3
   for x in "$@"; do h+=(-H "$x"); done
   [ "$c" -lt 2 ] && threads=1
+  if [ -n "${PROFILE_DIR:-}" ]; then
+    mkdir -p "$PROFILE_DIR"
+    perf record -q -e cpu-clock -g -o "$PROFILE_DIR/$name-$c.data" -p "$LUCID_PID" >/dev/null 2>&1 & perf_pid=$!
+  fi
   out=$(wrk -t"$threads" -c"$c" -d"$DURATION" --timeout 30s --latency "${h[@]}" "$url")
+  if [ -n "$perf_pid" ]; then kill -INT "$perf_pid" 2>/dev/null; wait "$perf_pid" 2>/dev/null || true; fi
   echo "$out" >>"$T/wrk.log"
   "$PY" - "$out" <<'EOF'
 import re, sys
@@ -125,9 +144,9 @@ printf '\n%-6s | %-26s | %-26s | %-26s | %s\n' "" "report identity" "report gzip
 printf '%-6s | %12s %12s | %12s %12s | %12s %12s | %s\n' conns "req/s" "p99 ms" "req/s" "p99 ms" "req/s" "p99 ms" "identity  gzip"
 printf -- '-------+----------------------------+----------------------------+----------------------------+---------------\n'
 for c in $CONNS; do
-  read -r rrps rp99 rerr < <(measure "$REPORT_URL" "$c" "$AUTH")
-  read -r grps gp99 gerr < <(measure "$REPORT_URL" "$c" "$AUTH" "Accept-Encoding: gzip, deflate")
-  read -r hrps hp99 _ < <(measure "http://127.0.0.1:$INTRO/healthz" "$c")
+  read -r rrps rp99 rerr < <(measure report "$REPORT_URL" "$c" "$AUTH")
+  read -r grps gp99 gerr < <(measure report-gzip "$REPORT_URL" "$c" "$AUTH" "Accept-Encoding: gzip, deflate")
+  read -r hrps hp99 _ < <(measure healthz "http://127.0.0.1:$INTRO/healthz" "$c")
   r1=$("$PY" -c "print('%.2f' % ($rrps / $hrps))"); r2=$("$PY" -c "print('%.2f' % ($grps / $hrps))")
   printf '%-6s | %12s %12s | %12s %12s | %12s %12s | %8s %5s%s\n' "$c" "$rrps" "$rp99" "$grps" "$gp99" "$hrps" "$hp99" "$r1" "$r2" \
     "$([ "$rerr$gerr" != 00 ] && echo " (non-2xx: $rerr/$gerr)")"

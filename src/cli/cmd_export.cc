@@ -17,6 +17,7 @@ int RunExportUpdaters(const ExportOptions& o) {
     return kExitUsage;
   }
   // As clairctl: matcher.disable_updaters is not applied to exports.
+  if (cfg->matcher.disable_updaters) cfg->updaters.sets = cfg->updaters.configured_sets;
   cfg->matcher.disable_updaters = false;
   updater::UpdateManager manager(ecosystems::AllUpdaterSets(), services::UpdaterConfigFrom(*cfg));
   auto bundle = updater::BundleWriter::Open(o.out, updater::CompressionFor(o.out, o.gzip, o.zstd));

@@ -10,9 +10,13 @@
 #include "cli/version.h"
 #include "doctor/runtime_monitor.h"
 #include "http/server.h"
+#include "notifier/notifier.h"
+#include "notifier/webhook.h"
 #include "services/components.h"
 #include "services/remote_indexer.h"
+#include "services/remote_matcher.h"
 #include "services/update_scheduler.h"
+#include "store/notifier_store.h"
 
 namespace lucid::cli {
 namespace {
@@ -26,6 +30,36 @@ std::string FromEnv(const std::string& flag_value, const char* var) {
 std::string Backend(const std::string& connstring) {
   if (connstring.empty() || connstring.rfind("sqlite:", 0) == 0) return "sqlite";
   return "postgres";
+}
+
+// Operators' and tests' knob without a Clair config key (Clair's minimum
+// interval is one minute).
+std::chrono::milliseconds IntervalFromEnv(const char* name, std::chrono::nanoseconds configured) {
+  const char* v = std::getenv(name);
+  if (v != nullptr && *v != '\0') {
+    double secs = std::strtod(v, nullptr);
+    if (secs > 0) return std::chrono::milliseconds(static_cast<int64_t>(secs * 1000));
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(configured);
+}
+
+notifier::NotifierOptions NotifierOptionsFrom(const config::Config& cfg) {
+  notifier::NotifierOptions o;
+  o.poll_interval = IntervalFromEnv("LUCID_NOTIFIER_POLL_INTERVAL", cfg.notifier.poll_interval);
+  o.delivery_interval = IntervalFromEnv("LUCID_NOTIFIER_DELIVERY_INTERVAL", cfg.notifier.delivery_interval);
+  o.summary = !cfg.notifier.disable_summary;
+  return o;
+}
+
+std::unique_ptr<notifier::Deliverer> MakeDeliverer(const config::Config& cfg, const std::string& psk_key) {
+  if (!cfg.notifier.webhook) return nullptr;
+  notifier::WebhookOptions w;
+  w.target = cfg.notifier.webhook->target;
+  w.callback = cfg.notifier.webhook->callback;
+  w.headers = cfg.notifier.webhook->headers;
+  w.psk_key = psk_key;
+  w.user_agent = "lucid/" + std::string(kVersion);
+  return std::make_unique<notifier::WebhookDeliverer>(std::move(w));
 }
 
 }  // namespace
@@ -65,9 +99,18 @@ int RunServe(const ServeOptions& o) {
     std::cerr << "lucid: " << s.message() << "\n";
     return kExitUsage;
   }
-  if (*mode == config::Mode::kNotifier) {
-    log::Error("main", "notifier mode is not available in this version of Lucid", {{"version", std::string(kVersion)}});
-    return kExitError;
+  const bool has_mechanism = cfg.notifier.webhook || cfg.notifier.amqp || cfg.notifier.stomp;
+  const bool run_notifier = *mode == config::Mode::kNotifier || (*mode == config::Mode::kCombo && has_mechanism);
+  if (run_notifier && !cfg.notifier.webhook && has_mechanism) {
+    // Refused rather than ignored: an operator would otherwise wait for
+    // notifications that never come.
+    std::string which = cfg.notifier.amqp ? "amqp" : "stomp";
+    log::Error(
+        "main", "notifier delivery mechanism not supported",
+        {{"mechanism", which}, {"hint", "use notifier.webhook; AMQP and STOMP delivery are not implemented yet"}});
+    std::cerr << "lucid: notifier." << which
+              << " delivery is not implemented in this version of Lucid; configure notifier.webhook instead\n";
+    return kExitUsage;
   }
 
   // Signals go to one waiting thread; block them before any thread starts.
@@ -85,6 +128,7 @@ int RunServe(const ServeOptions& o) {
              {"config", conf},
              {"indexer_storage", run_indexer ? Backend(cfg.indexer.connstring) : std::string("-")},
              {"matcher_storage", run_matcher ? Backend(cfg.matcher.connstring) : std::string("-")},
+             {"notifier_storage", run_notifier ? Backend(cfg.notifier.connstring) : std::string("-")},
              {"http_listen_addr", cfg.http_listen_addr},
              {"introspection_addr", cfg.introspection_addr}});
 
@@ -101,16 +145,35 @@ int RunServe(const ServeOptions& o) {
     return kExitStorage;
   }
 
+  std::string psk_key;
+  if (cfg.auth.psk) {
+    auto v = http::auth::PskVerifier::FromConfig(*cfg.auth.psk);
+    if (v.ok()) psk_key = v->key();
+  }
   std::unique_ptr<services::RemoteIndexer> remote;
   services::IndexerService* indexer = c->indexer.get();
   if (!run_indexer) {
-    std::string key;
-    if (cfg.auth.psk) {
-      auto v = http::auth::PskVerifier::FromConfig(*cfg.auth.psk);
-      if (v.ok()) key = v->key();
-    }
-    remote = std::make_unique<services::RemoteIndexer>(cfg.matcher.indexer_addr, key);
+    const std::string& addr = *mode == config::Mode::kNotifier ? cfg.notifier.indexer_addr : cfg.matcher.indexer_addr;
+    remote = std::make_unique<services::RemoteIndexer>(addr, psk_key, cfg.tls ? cfg.tls->root_ca : std::string());
     indexer = remote.get();
+  }
+  std::unique_ptr<services::RemoteMatcher> remote_matcher;
+  services::MatcherService* matcher = c->matcher.get();
+  if (!run_matcher && run_notifier) {
+    remote_matcher = std::make_unique<services::RemoteMatcher>(cfg.notifier.matcher_addr, psk_key);
+    matcher = remote_matcher.get();
+  }
+  std::unique_ptr<notifier::Notifier> notifier;
+  if (run_notifier) {
+    if (cfg.notifier.connstring.empty()) cfg.notifier.migrations = true;
+    auto store = store::OpenNotifierStore(cfg.notifier.connstring, cfg.notifier.migrations);
+    if (!store.ok()) {
+      log::Error("main", "could not initialise services",
+                 {{"error", store.status().WithContext("notifier database").message()}});
+      return kExitStorage;
+    }
+    notifier = std::make_unique<notifier::Notifier>(*store, matcher, indexer, MakeDeliverer(cfg, psk_key),
+                                                    NotifierOptionsFrom(cfg));
   }
 
   auto opts = http::OptionsFromConfig(cfg, *mode);
@@ -120,6 +183,7 @@ int RunServe(const ServeOptions& o) {
   }
   opts->version = std::string(kVersion);
   http::Server server(*opts, indexer, run_matcher ? c->matcher.get() : nullptr, nullptr);
+  if (notifier) server.SetNotifier(notifier.get());
   if (Status s = server.Start(); !s.ok()) {
     log::Error("main", "could not start the HTTP server", {{"error", s.message()}});
     return kExitError;
@@ -130,12 +194,17 @@ int RunServe(const ServeOptions& o) {
     int retention = static_cast<int>(cfg.matcher.update_retention);
     scheduler = std::make_unique<services::UpdateScheduler>(c->updates, c->matcher_store, c->indexer_store,
                                                             cfg.matcher.period, retention);
-    scheduler->SetAfterRun([&server] { server.InvalidateReports(); });
+    scheduler->SetAfterRun([&server, &notifier] {
+      server.InvalidateReports();
+      // In combo mode new data is notified at once, not a poll interval later.
+      if (notifier) notifier->Poke();
+    });
     scheduler->Start();
   }
   // RSS vs cgroup limit (warns at 80%) and updater outcomes on /metrics.
   doctor::RuntimeMonitor monitor;
   monitor.Start();
+  if (notifier) notifier->Start();
   server.SetReady(true);
   log::Info("main", "ready",
             {{"version", std::string(kVersion)},
@@ -147,6 +216,7 @@ int RunServe(const ServeOptions& o) {
   log::Info("main", "shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server.SetReady(false);
   if (scheduler) scheduler->RequestStop();
+  if (notifier) notifier->Stop();
   server.Stop();
   monitor.Stop();
   // A feed download or parse cannot be interrupted; like Clair, do not let it

@@ -15,6 +15,7 @@ int RunUpdate(const UpdateOptions& o) {
   }
   // An explicit `lucid update` runs the updaters even when the server config
   // disables background runs.
+  if (cfg->matcher.disable_updaters) cfg->updaters.sets = cfg->updaters.configured_sets;
   cfg->matcher.disable_updaters = false;
   services::BuildOptions bo;
   bo.need_indexer = true;  // for the cross-process updater locks

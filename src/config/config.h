@@ -72,6 +72,9 @@ struct UpdatersConfig {
   std::optional<std::vector<std::string>> sets;  // nullopt = all, [] = none
   std::map<std::string, std::string> config;     // set/updater name -> JSON object text
   std::string filter;
+  // `sets` as written, before matcher.disable_updaters forced it to []:
+  // what `lucid update` and `export-updaters` run (not part of the file).
+  std::optional<std::vector<std::string>> configured_sets;
 };
 
 struct WebhookConfig {

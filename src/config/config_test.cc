@@ -360,6 +360,9 @@ TEST(ConfigValidate, DisableUpdatersEmptiesSets) {
   (void)c->ValidateForMode(Mode::kCombo);
   ASSERT_TRUE(c->updaters.sets.has_value());
   EXPECT_TRUE(c->updaters.sets->empty());
+  // `lucid update` / export-updaters still run what the file names.
+  ASSERT_TRUE(c->updaters.configured_sets.has_value());
+  EXPECT_EQ(*c->updaters.configured_sets, std::vector<std::string>{"debian"});
 }
 
 TEST(PskKey, Base64) {

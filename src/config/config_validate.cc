@@ -224,7 +224,10 @@ std::vector<Problem> Config::ValidateForMode(Mode mode) {
               "unknown log level \"" + log_level + "\" (want debug-color, debug, info, warn, error, fatal, panic)");
     }
   }
-  if (matcher.disable_updaters) updaters.sets = std::vector<std::string>{};
+  if (matcher.disable_updaters) {
+    if (!updaters.configured_sets) updaters.configured_sets = updaters.sets;
+    updaters.sets = std::vector<std::string>{};
+  }
   CheckTls(c, tls, "$.tls");
 
   // Auth is checked in every mode.

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <optional>
 
@@ -31,9 +32,11 @@ enum Endpoint {
   kUpdateDiff,
   kOpenApi,
   kRobots,
+  kGetNotifications,
+  kDeleteNotifications,
 };
 
-enum Mount { kMountIndexer, kMountMatcher, kMountAlways };
+enum Mount { kMountIndexer, kMountMatcher, kMountNotifier, kMountAlways };
 
 struct MethodEndpoint {
   const char* method;
@@ -90,6 +93,11 @@ const std::vector<Pattern>& Patterns() {
        "matcherv1",
        "/matcher/api/v1/internal/update_diff",
        {{"GET", kUpdateDiff}}},
+      {"/notifier/api/v1/notification/",
+       kMountNotifier,
+       "notifierv1",
+       "/notifier/api/v1/notification/",
+       {{"GET", kGetNotifications}, {"DELETE", kDeleteNotifications}}},
       {"/openapi/v1", kMountAlways, "discovery", "/openapi/v1", {{"GET", kOpenApi}}},
       {"/robots.txt", kMountAlways, "", "/robots.txt", {{"GET", kRobots}, {"HEAD", kRobots}}},
   };
@@ -259,6 +267,7 @@ Route Api::Resolve(const std::string& method, const std::string& path, const std
   for (const auto& p : Patterns()) {
     if (p.mount == kMountIndexer && (!options_.indexer || !indexer_)) continue;
     if (p.mount == kMountMatcher && (!options_.matcher || !matcher_)) continue;
+    if (p.mount == kMountNotifier && !notifier_) continue;
     if (Matches(p, path) && (!best || p.path.size() > best->path.size())) best = &p;
     if (p.path.back() == '/' && path + "/" == p.path) redirect_to_subtree = true;
   }
@@ -364,6 +373,10 @@ Response Api::Handle(const Route& route, const Request& req, const services::Can
       return OpenApi(req);
     case kRobots:
       return Robots(req);
+    case kGetNotifications:
+      return GetNotifications(req);
+    case kDeleteNotifications:
+      return DeleteNotifications(req);
     case kNone:
       break;
   }
@@ -521,20 +534,20 @@ Response Api::VulnerabilityReport(const Request& req) {
     body = std::make_shared<const CachedBody>(std::move(r.body));
     fill.Fill(body);
   }
-  if (coding == "identity") return ReportResponse(body->identity(), coding);
   auto encoded = body->Encoded(coding);
   if (!encoded.ok()) return Error(500, "could not encode the report: " + encoded.status().message());
-  return ReportResponse(**encoded, coding);
+  return ReportResponse(std::move(*encoded), coding);
 }
 
-Response Api::ReportResponse(const std::string& body, const std::string& coding) const {
+Response Api::ReportResponse(std::shared_ptr<const std::string> body, const std::string& coding) const {
   Response r;
   r.status = 200;
-  r.Set("Content-Type", "application/vnd.clair.vulnerability_report.v1+json");
-  r.Set("Trailer", "Clair-Error");
-  if (coding != "identity") r.Set("Content-Encoding", coding);
-  r.Set("Cache-Control", "max-age=" + std::to_string(options_.cache_age.count()));
-  r.body = body;
+  r.headers.reserve(4);
+  r.headers.emplace_back("Content-Type", "application/vnd.clair.vulnerability_report.v1+json");
+  r.headers.emplace_back("Trailer", "Clair-Error");
+  if (coding != "identity") r.headers.emplace_back("Content-Encoding", coding);
+  r.headers.emplace_back("Cache-Control", "max-age=" + std::to_string(options_.cache_age.count()));
+  r.shared_body = std::move(body);  // shared with the cache, not copied
   return r;
 }
 
@@ -546,10 +559,9 @@ std::optional<Response> Api::TryCached(const Route& route, const Request& req) {
   if (!body) return std::nullopt;
   const std::string coding = NegotiateEncoding(req.Header("accept-encoding"));
   if (coding.empty()) return std::nullopt;
-  if (coding == "identity") return ReportResponse(body->identity(), coding);
   auto encoded = body->PeekEncoded(coding);
   if (!encoded) return std::nullopt;
-  return ReportResponse(*encoded, coding);
+  return ReportResponse(std::move(encoded), coding);
 }
 
 Response Api::VulnerabilityReportUncached(const Digest& digest) {
@@ -620,6 +632,60 @@ Response Api::UpdateDiff(const Request& req) {
                               {"cur", json::EncodeUpdateOperation(c)},
                               {"added", EncodeVulnList(diff->added)},
                               {"removed", EncodeVulnList(diff->removed)}});
+}
+
+// N1 GET /notifier/api/v1/notification/{id}[?page_size=N][&next=<uuid>]
+Response Api::GetNotifications(const Request& req) {
+  std::string id = LastElement(req.path);
+  if (!IsUuid(id)) return Error(400, "could not parse notification id: \"" + id + "\" is not a UUID");
+  int64_t page_size = 500;
+  bool has_size = false, has_next = false;
+  std::string size_text = req.QueryParam("page_size", &has_size);
+  if (has_size && !size_text.empty()) {
+    char* end = nullptr;
+    errno = 0;
+    long long v = std::strtoll(size_text.c_str(), &end, 10);
+    if (end == size_text.c_str() || *end != '\0' || errno == ERANGE) {
+      return Error(400, "could not parse page_size: \"" + size_text + "\" is not an integer");
+    }
+    // Negative sizes fail in the store as upstream's do (500); 0 means the default.
+    if (v < 0) return Error(500, "could not retrieve notifications: page size must be at least 1");
+    if (v > 0) page_size = std::min<long long>(v, 10000);
+  }
+  std::string next = req.QueryParam("next", &has_next);
+  if (has_next && !next.empty() && !IsUuid(next)) {
+    return Error(400, "could not parse next: \"" + next + "\" is not a UUID");
+  }
+  if (next == "00000000-0000-0000-0000-000000000000") next.clear();
+  int status = 0;
+  std::string type =
+      Negotiate(req.Header("accept"), {"application/vnd.clair.notification_page.v1+json", "application/json"}, &status);
+  if (type.empty()) return Error(status == 400 ? 400 : 415, "unable to negotiate a media type");
+  auto page = notifier_->Notifications(ToLower(id), page_size, ToLower(next));
+  if (!page.ok()) return Error(500, "could not retrieve notifications: " + page.status().message());
+  // The stored notifications are already Clair JSON; splice them in.
+  bj::object head;
+  head["size"] = page->size;
+  if (!page->next.empty()) head["next"] = page->next;
+  Response r;
+  r.status = 200;
+  r.Set("Content-Type", type);
+  r.body = "{\"page\":" + json::Serialize(head) + ",\"notifications\":[";
+  for (size_t i = 0; i < page->notifications.size(); ++i) {
+    if (i) r.body.push_back(',');
+    r.body += page->notifications[i];
+  }
+  r.body += "]}";
+  return r;
+}
+
+// N2 DELETE /notifier/api/v1/notification/{id}
+Response Api::DeleteNotifications(const Request& req) {
+  std::string id = LastElement(req.path);
+  if (!IsUuid(id)) return Error(400, "could not parse notification id: \"" + id + "\" is not a UUID");
+  Status s = notifier_->DeleteNotifications(ToLower(id));
+  if (!s.ok()) return Error(500, "could not delete notification: " + s.message());
+  return Empty(200);
 }
 
 // D1 GET /openapi/v1

@@ -16,6 +16,7 @@
 #include "http/report_cache.h"
 #include "services/indexer_service.h"
 #include "services/matcher_service.h"
+#include "services/notifier_service.h"
 
 namespace lucid::http {
 
@@ -55,6 +56,9 @@ class Api {
   // The answer when it is ready without blocking (an M1 report in the cache,
   // already in the negotiated coding); nullopt = run Handle() on a worker.
   std::optional<Response> TryCached(const Route& route, const Request& req);
+  // Mounts /notifier/api/v1/ (notifier and combo modes); call before serving.
+  void SetNotifier(services::NotifierService* notifier) { notifier_ = notifier; }
+
   // Drops every cached M1 body (vulnerability data changed).
   void InvalidateReports() { reports_->Clear(); }
 
@@ -72,15 +76,18 @@ class Api {
   Response UpdateOperations(const Request& req);                                 // M2
   Response DeleteUpdateOperation(const Request& req);                            // M3
   Response UpdateDiff(const Request& req);                                       // M4
+  Response GetNotifications(const Request& req);                                 // N1
+  Response DeleteNotifications(const Request& req);                              // N2
   Response OpenApi(const Request& req);                                          // D1
   Response Robots(const Request& req);
 
   Response VulnerabilityReportUncached(const Digest& digest);
-  Response ReportResponse(const std::string& body, const std::string& coding) const;
+  Response ReportResponse(std::shared_ptr<const std::string> body, const std::string& coding) const;
 
   ApiOptions options_;
   services::IndexerService* indexer_;
   services::MatcherService* matcher_;
+  services::NotifierService* notifier_ = nullptr;
   std::unique_ptr<ReportCache> reports_;
 };
 

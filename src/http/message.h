@@ -2,6 +2,7 @@
 // API handlers (api.h) never see Boost.Beast.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,6 +29,11 @@ struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Set instead of `body` for a large immutable body shared by many responses
+  // (cached reports), so that serving it never copies it.
+  std::shared_ptr<const std::string> shared_body;
+
+  std::string_view Body() const { return shared_body ? std::string_view(*shared_body) : std::string_view(body); }
 
   void Set(std::string name, std::string value);  // replaces all values of `name`
   void Add(std::string name, std::string value);  // appends another line

@@ -84,6 +84,10 @@ Family::Family(std::string name, std::string help, Type type, std::vector<std::s
 
 Child& Family::With(const std::vector<std::string>& values) {
   std::lock_guard<std::mutex> l(mu_);
+  if (values.size() == labels_.size()) {  // the usual case: no key copy for an existing child
+    auto it = children_.find(values);
+    if (it != children_.end()) return *it->second;
+  }
   std::vector<std::string> key = values;
   key.resize(labels_.size());  // tolerate callers passing too few/many values
   auto& slot = children_[key];

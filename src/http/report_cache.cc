@@ -5,17 +5,18 @@
 namespace lucid::http {
 
 Result<std::shared_ptr<const std::string>> CachedBody::Encoded(const std::string& coding) const {
-  if (coding == "identity") return std::make_shared<const std::string>(identity_);
+  if (coding == "identity") return identity_;
   std::lock_guard<std::mutex> l(mu_);
   auto it = encoded_.find(coding);
   if (it != encoded_.end()) return it->second;
-  LUCID_ASSIGN_OR_RETURN(std::string out, EncodeBody(coding, identity_));
+  LUCID_ASSIGN_OR_RETURN(std::string out, EncodeBody(coding, *identity_));
   auto p = std::make_shared<const std::string>(std::move(out));
   encoded_.emplace(coding, p);
   return p;
 }
 
 std::shared_ptr<const std::string> CachedBody::PeekEncoded(const std::string& coding) const {
+  if (coding == "identity") return identity_;
   std::lock_guard<std::mutex> l(mu_);
   auto it = encoded_.find(coding);
   return it == encoded_.end() ? nullptr : it->second;

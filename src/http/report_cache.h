@@ -32,18 +32,20 @@
 
 namespace lucid::http {
 
-// One serialised report and its compressed forms, made on first use.
+// One serialised report and its compressed forms, made on first use. Every
+// form is an immutable shared string: responses reference it, never copy it.
 class CachedBody {
  public:
-  explicit CachedBody(std::string identity) : identity_(std::move(identity)) {}
-  const std::string& identity() const { return identity_; }
+  explicit CachedBody(std::string identity) : identity_(std::make_shared<const std::string>(std::move(identity))) {}
+  const std::string& identity() const { return *identity_; }
+  const std::shared_ptr<const std::string>& shared_identity() const { return identity_; }
   // The body in `coding` ("identity", "gzip", "zstd", "deflate").
   Result<std::shared_ptr<const std::string>> Encoded(const std::string& coding) const;
   // Same, but only if already made (never compresses; for io threads).
   std::shared_ptr<const std::string> PeekEncoded(const std::string& coding) const;
 
  private:
-  std::string identity_;
+  std::shared_ptr<const std::string> identity_;
   mutable std::mutex mu_;
   mutable std::map<std::string, std::shared_ptr<const std::string>> encoded_;
 };

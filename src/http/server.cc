@@ -1,14 +1,23 @@
 // The Beast/Asio transport of server.h. Each connection is a coroutine on
 // its own strand; handlers run on a worker pool while a wait on the socket
-// watches for a client hang-up, which cancels the work.
+// watches for a client hang-up, which cancels the work. The API listener
+// optionally speaks TLS (Asio SSL over OpenSSL); the same session code runs
+// over either stream type.
 #include "http/server.h"
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sys/socket.h>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
@@ -18,7 +27,9 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <variant>
 
+#include "base/io.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "http/api.h"
@@ -34,6 +45,11 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr const char* kLogComponent = "httptransport";
+// Bounds the wait for the client's close_notify after ours.
+constexpr auto kTlsShutdownTimeout = std::chrono::seconds(2);
+
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 std::string HttpDate(std::chrono::system_clock::time_point tp) {
   std::time_t t = std::chrono::system_clock::to_time_t(tp);
@@ -42,6 +58,41 @@ std::string HttpDate(std::chrono::system_clock::time_point tp) {
   char buf[64];
   std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
   return buf;
+}
+
+// The Date header, formatted once per second per io thread.
+const std::string& CachedHttpDate() {
+  thread_local std::time_t second = 0;
+  thread_local std::string text;
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  if (t != second || text.empty()) {
+    text = HttpDate(now);
+    second = t;
+  }
+  return text;
+}
+
+// The head of a 200 response with a body of `length` bytes, as Beast would
+// write it for these headers (which come from the handlers, not the client).
+void RenderHead(const std::vector<std::pair<std::string, std::string>>& headers, unsigned version, bool keep_alive,
+                size_t length, std::string& out) {
+  out.clear();
+  out += version == 10 ? "HTTP/1.0 200 OK\r\n" : "HTTP/1.1 200 OK\r\n";
+  for (const auto& [k, v] : headers) {
+    out += k;
+    out += ": ";
+    out += v;
+    out += "\r\n";
+  }
+  out += "Date: ";
+  out += CachedHttpDate();
+  out += "\r\nContent-Length: ";
+  out += std::to_string(length);
+  out += "\r\n";
+  if (version >= 11 && !keep_alive) out += "Connection: close\r\n";
+  if (version == 10 && keep_alive) out += "Connection: keep-alive\r\n";
+  out += "\r\n";
 }
 
 std::string RequestId() {
@@ -82,10 +133,85 @@ Result<tcp::endpoint> ResolveListen(const std::string& addr) {
 
 // Per-connection state shared with Stop() (which closes idle connections).
 struct Connection : std::enable_shared_from_this<Connection> {
-  explicit Connection(tcp::socket s) : stream(std::move(s)) {}
-  beast::tcp_stream stream;
+  explicit Connection(tcp::socket s) : stream(std::in_place_type<PlainStream>, std::move(s)) {}
+  Connection(tcp::socket s, asio::ssl::context& tls) : stream(std::in_place_type<TlsStream>, std::move(s), tls) {}
+  // The TCP layer: timeouts, the socket, the strand.
+  beast::tcp_stream& lowest() {
+    return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); }, stream);
+  }
+  std::variant<PlainStream, TlsStream> stream;
   bool busy = false;  // strand-confined
 };
+
+std::string OpenSslErrors() {
+  std::string out;
+  while (unsigned long e = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    if (!out.empty()) out += "; ";
+    out += buf;
+  }
+  return out.empty() ? "unknown OpenSSL error" : out;
+}
+
+// Pass-phrase callback that refuses: an encrypted key must fail to load, not
+// prompt on the terminal (OpenSSL's default).
+int NoPassphrase(char*, int, int, void*) { return -1; }
+
+// ALPN: HTTP/1.1 only. A client offering just h2 gets no ALPN answer and may
+// still speak HTTP/1.1.
+int SelectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned int inlen,
+               void*) {
+  static const unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  unsigned char* sel = nullptr;
+  if (inlen == 0 || SSL_select_next_proto(&sel, outlen, kHttp11, sizeof kHttp11, in, inlen) != OPENSSL_NPN_NEGOTIATED) {
+    return SSL_TLSEXT_ERR_NOACK;
+  }
+  *out = sel;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+// The server context for the API listener: TLS >= 1.2, the certificate chain
+// and the (unencrypted) key, checked against each other. Errors name the file.
+Result<std::unique_ptr<asio::ssl::context>> MakeTlsContext(const std::string& cert, const std::string& key) {
+  ERR_clear_error();
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  SSL_CTX* c = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
+  SSL_CTX_set_options(c, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_default_passwd_cb(c, NoPassphrase);
+  SSL_CTX_set_alpn_select_cb(c, SelectAlpn, nullptr);
+
+  const std::string cert_name = "tls.cert \"" + cert + "\"";
+  const std::string key_name = "tls.key \"" + key + "\"";
+  if (auto text = ReadFile(cert, 16u << 20); !text.ok()) {
+    return InvalidArgument(cert_name + ": cannot read: " + text.status().message());
+  }
+  if (SSL_CTX_use_certificate_chain_file(c, cert.c_str()) != 1) {
+    return InvalidArgument(cert_name + ": not a PEM certificate chain: " + OpenSslErrors());
+  }
+  auto key_text = ReadFile(key, 1u << 20);
+  if (!key_text.ok()) return InvalidArgument(key_name + ": cannot read: " + key_text.status().message());
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(key_text->data(), static_cast<int>(key_text->size())),
+                                                &BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(
+      bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr) : nullptr, &EVP_PKEY_free);
+  if (!pkey) {
+    if (key_text->find("ENCRYPTED") != std::string::npos) {
+      ERR_clear_error();
+      return InvalidArgument(key_name + " is encrypted; the key must be unencrypted PEM (as in Clair)");
+    }
+    return InvalidArgument(key_name + ": not a PEM private key: " + OpenSslErrors());
+  }
+  if (SSL_CTX_use_PrivateKey(c, pkey.get()) != 1 || SSL_CTX_check_private_key(c) != 1) {
+    if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH || ERR_peek_last_error() == 0) {
+      ERR_clear_error();
+      return InvalidArgument(key_name + " does not match the certificate in " + cert_name);
+    }
+    return InvalidArgument(key_name + ": unusable private key: " + OpenSslErrors());
+  }
+  return ctx;
+}
 
 }  // namespace
 
@@ -94,10 +220,12 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       : opts(std::move(o)),
         registry(r ? r : &metrics::Registry::Default()),
         api(ApiOptions{o_indexer(ix), o_matcher(m), opts.openapi_path, opts.cache_age,
-                       HttpDate(std::chrono::system_clock::now()), opts.report_cache_ttl},
+                       HttpDate(std::chrono::system_clock::now()),
+                       // A cached body is never older than the max-age it is served with.
+                       std::min<std::chrono::milliseconds>(opts.report_cache_ttl, opts.cache_age)},
             ix, m) {
     const std::vector<double> buckets = {0.5, 0.7, 1.1, 1.7, 2.7, 4.2, 6.5, 10, 15, 23, 36, 54, 83, 128, 196, 300};
-    for (const char* g : {"indexerv1", "matcherv1", "discovery"}) {
+    for (const char* g : {"indexerv1", "matcherv1", "notifierv1", "discovery"}) {
       std::string base = std::string("clair_http_") + g;
       Families f;
       f.total = &registry->AddCounter(base + "_request_total", "A total count of http requests by handler.",
@@ -132,6 +260,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   metrics::Family* limited = nullptr;
 
   asio::io_context ioc;
+  std::unique_ptr<asio::ssl::context> tls_ctx;  // set = the API listener speaks TLS
   std::unique_ptr<asio::thread_pool> pool;
   std::optional<tcp::acceptor> api_acceptor, intro_acceptor;
   std::optional<asio::strand<asio::io_context::executor_type>> api_strand, intro_strand;
@@ -156,16 +285,67 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   void Stop();
   asio::awaitable<void> Listen(tcp::acceptor& acc, bool api_listener);
   asio::awaitable<void> Session(std::shared_ptr<Connection> conn, uint64_t id, bool api_listener);
+  asio::awaitable<bool> Handshake(TlsStream& tls, beast::flat_buffer& buf);
+  // The request/response loop. True when it ended by the server's choice
+  // (Connection: close, shutdown) on a healthy connection.
+  template <class Stream>
+  asio::awaitable<bool> Serve(Connection& conn, Stream& stream, beast::flat_buffer& buf, const std::string& remote,
+                              bool api_listener);
   asio::awaitable<Response> HandleApi(Connection& conn, const Request& req, bool* client_gone);
   Response HandleIntrospection(const Request& req);
+  Status Authenticate(const Request& req);
+
+  // Tells this server's entries in per-thread memos from another's.
+  const uint64_t instance = [] {
+    static std::atomic<uint64_t> next{1};
+    return next.fetch_add(1);
+  }();
 };
 
+// PSK verification depends only on the token and the current time in whole
+// seconds (the claims are NumericDates), so a token that verified in this
+// second still verifies for the rest of it. Clients reuse one token for many
+// requests; re-verifying it once a second per io thread skips the base64,
+// JSON and HMAC work of the rest.
+Status Server::Impl::Authenticate(const Request& req) {
+  const auto values = req.Header("authorization");
+  const auto now = std::chrono::system_clock::now();
+  const int64_t second = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  std::string_view bearer;
+  for (std::string_view v : values) {
+    if (v.substr(0, 7) == "Bearer ") {
+      bearer = v;
+      break;
+    }
+  }
+  struct Memo {
+    uint64_t instance = 0;
+    int64_t second = 0;
+    std::string bearer;
+  };
+  thread_local Memo memo;
+  if (!bearer.empty() && memo.instance == instance && memo.second == second && memo.bearer == bearer) {
+    return Status::Ok();
+  }
+  Status s = opts.psk->Verify(values, now);
+  if (s.ok() && !bearer.empty()) memo = Memo{instance, second, std::string(bearer)};
+  return s;
+}
+
 Status Server::Impl::Start() {
+  // Before `started`: a server whose certificate or key fails has nothing to stop.
+  std::unique_ptr<asio::ssl::context> ctx;
+  if (!opts.tls_cert_file.empty() || !opts.tls_key_file.empty()) {
+    auto made = MakeTlsContext(opts.tls_cert_file, opts.tls_key_file);
+    if (!made.ok()) return made.status();
+    ctx = std::move(*made);
+  }
   {
     std::lock_guard<std::mutex> l(mu);
     if (started) return InvalidArgument("server already started");
     started = true;
   }
+  tls_ctx = std::move(ctx);
   unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
   gate_limit = opts.index_concurrency == 0 ? 4 * static_cast<int64_t>(cpus)
                                            : (opts.index_concurrency < 0 ? -1 : opts.index_concurrency);
@@ -222,7 +402,9 @@ Status Server::Impl::Start() {
     });
   }
   log::Info(kLogComponent, "http server listening",
-            {{"api_port", static_cast<int>(api_port)}, {"introspection_port", static_cast<int>(intro_port)}});
+            {{"api_port", static_cast<int>(api_port)},
+             {"introspection_port", static_cast<int>(intro_port)},
+             {"tls", tls_ctx != nullptr}});
   return Status::Ok();
 }
 
@@ -257,10 +439,10 @@ void Server::Impl::Stop() {
       if (auto c = w.lock()) live.push_back(c);
   }
   for (auto& c : live) {
-    asio::post(c->stream.get_executor(), [c] {
+    asio::post(c->lowest().get_executor(), [c] {
       if (!c->busy) {
         boost::system::error_code ec;
-        c->stream.socket().close(ec);
+        c->lowest().socket().close(ec);
       }
     });
   }
@@ -305,7 +487,8 @@ asio::awaitable<void> Server::Impl::Listen(tcp::acceptor& acc, bool api_listener
     }
     boost::system::error_code ig;
     sock.set_option(tcp::no_delay(true), ig);
-    auto conn = std::make_shared<Connection>(std::move(sock));
+    auto conn = api_listener && tls_ctx ? std::make_shared<Connection>(std::move(sock), *tls_ctx)
+                                        : std::make_shared<Connection>(std::move(sock));
     uint64_t id;
     {
       std::lock_guard<std::mutex> l(mu);
@@ -313,7 +496,7 @@ asio::awaitable<void> Server::Impl::Listen(tcp::acceptor& acc, bool api_listener
       conns[id] = conn;
     }
     count.fetch_add(1);
-    asio::co_spawn(conn->stream.get_executor(), Session(conn, id, api_listener),
+    asio::co_spawn(conn->lowest().get_executor(), Session(conn, id, api_listener),
                    [self, id, api_listener](std::exception_ptr e) {
                      if (e) {
                        try {
@@ -364,7 +547,7 @@ Response Server::Impl::HandleIntrospection(const Request& req) {
 
 asio::awaitable<Response> Server::Impl::HandleApi(Connection& conn, const Request& req, bool* client_gone) {
   if (opts.psk && req.path != "/robots.txt") {
-    Status s = opts.psk->Verify(req.Header("authorization"));
+    Status s = Authenticate(req);
     if (!s.ok()) {
       log::Debug(kLogComponent, "authentication failed", {{"reason", s.message()}, {"request_uri", req.target}});
       Response r;
@@ -422,15 +605,16 @@ asio::awaitable<Response> Server::Impl::HandleApi(Connection& conn, const Reques
       bool done = false;
       std::atomic<bool> client_gone{false};
     };
-    auto job = std::make_shared<Job>(conn.stream.get_executor());
-    auto strand = conn.stream.get_executor();
+    auto job = std::make_shared<Job>(conn.lowest().get_executor());
+    auto strand = conn.lowest().get_executor();
     auto conn_ref = conn.shared_from_this();
-    conn.stream.socket().async_wait(tcp::socket::wait_read, [conn_ref, job, cancel](boost::system::error_code ec) {
+    conn.lowest().socket().async_wait(tcp::socket::wait_read, [conn_ref, job, cancel](boost::system::error_code ec) {
       if (ec == asio::error::operation_aborted || job->done) return;
       if (!ec) {
         char c;
-        ssize_t n = ::recv(conn_ref->stream.socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-        // Readable with data = a pipelined request, not a hang-up.
+        ssize_t n = ::recv(conn_ref->lowest().socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        // Readable with data = a pipelined request (or, over TLS, any record
+        // such as close_notify), not a hang-up.
         if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) return;
       }
       job->client_gone = true;
@@ -460,7 +644,7 @@ asio::awaitable<Response> Server::Impl::HandleApi(Connection& conn, const Reques
     });
     while (!job->done) co_await job->wake.async_wait(kTuple);
     boost::system::error_code ig;
-    conn.stream.socket().cancel(ig);  // drop the hang-up watch
+    conn.lowest().socket().cancel(ig);  // drop the hang-up watch
     {
       std::lock_guard<std::mutex> l(mu);
       running.erase(cancel);
@@ -483,31 +667,88 @@ asio::awaitable<Response> Server::Impl::HandleApi(Connection& conn, const Reques
 
 asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn, uint64_t, bool api_listener) {
   auto self = shared_from_this();
-  auto& stream = conn->stream;
+  beast::tcp_stream& ts = conn->lowest();
   beast::flat_buffer buf;
   std::string remote;
   {
     boost::system::error_code ec;
-    auto ep = stream.socket().remote_endpoint(ec);
+    auto ep = ts.socket().remote_endpoint(ec);
     remote = ec ? "" : EndpointString(ep);
   }
+  if (auto* tls = std::get_if<TlsStream>(&conn->stream)) {
+    if (co_await Handshake(*tls, buf) && co_await Serve(*conn, *tls, buf, remote, api_listener)) {
+      // close_notify, so the client can tell the end from a truncation.
+      ts.expires_after(kTlsShutdownTimeout);
+      co_await tls->async_shutdown(kTuple);
+    }
+  } else {
+    co_await Serve(*conn, std::get<PlainStream>(conn->stream), buf, remote, api_listener);
+  }
+  boost::system::error_code ig;
+  ts.socket().shutdown(tcp::socket::shutdown_send, ig);
+  ts.socket().close(ig);
+}
+
+asio::awaitable<bool> Server::Impl::Handshake(TlsStream& tls, beast::flat_buffer& buf) {
+  beast::tcp_stream& ts = beast::get_lowest_layer(tls);
+  // One deadline for the whole handshake: a silent, slow or non-TLS client
+  // cannot hold the connection longer.
+  ts.expires_after(opts.handshake_timeout);
+  auto [ec, n] = co_await ts.async_read_some(buf.prepare(4096), kTuple);
+  if (ec) co_return false;
+  buf.commit(n);
+  // TLS starts with a handshake record (type 22). A letter is most likely a
+  // plain-HTTP request line: tell the client, as Go's server does, and close.
+  const auto first = static_cast<const unsigned char*>(buf.data().data())[0];
+  if (first != 0x16) {
+    if (std::isalpha(first)) {
+      static constexpr std::string_view kReply =
+          "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+          "Client sent an HTTP request to an HTTPS server.\n";
+      co_await asio::async_write(ts, asio::buffer(kReply.data(), kReply.size()), kTuple);
+    }
+    log::Debug(kLogComponent, "non-TLS client on the TLS listener");
+    co_return false;
+  }
+  auto [hec, used] = co_await tls.async_handshake(asio::ssl::stream_base::server, buf.data(), kTuple);
+  if (hec) {
+    log::Debug(kLogComponent, "TLS handshake failed", {{"error", hec.message()}});
+    co_return false;
+  }
+  buf.consume(used);
+  ts.expires_never();
+  co_return true;
+}
+
+template <class Stream>
+asio::awaitable<bool> Server::Impl::Serve(Connection& conn, Stream& stream, beast::flat_buffer& buf,
+                                          const std::string& remote, bool api_listener) {
+  beast::tcp_stream& ts = conn.lowest();
+  bool clean_close = false;
   bool first = true;
+  std::string head;  // RenderHead's buffer, reused for the connection's responses
   for (;;) {
-    if (stopping) break;
+    if (stopping) {
+      clean_close = true;
+      break;
+    }
     // Wait for the first byte of the next request (keep-alive idle time),
     // then give the client header_timeout for the whole header.
     if (buf.size() == 0) {
-      stream.expires_after(first ? opts.header_timeout : opts.idle_timeout);
+      ts.expires_after(first ? opts.header_timeout : opts.idle_timeout);
       auto [ec, n] = co_await stream.async_read_some(buf.prepare(4096), kTuple);
       if (ec) break;
       buf.commit(n);
     }
     first = false;
-    if (stopping) break;
+    if (stopping) {
+      clean_close = true;
+      break;
+    }
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(opts.max_header_bytes));
     parser.body_limit(opts.max_body_bytes);
-    stream.expires_after(opts.header_timeout);
+    ts.expires_after(opts.header_timeout);
     auto [hec, hn] = co_await bhttp::async_read_header(stream, buf, parser, kTuple);
     std::optional<Response> early;
     if (hec == bhttp::error::body_limit) {
@@ -516,7 +757,7 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn, ui
       early = Response{431, {{"Content-Type", "text/plain; charset=utf-8"}}, "431 Request Header Fields Too Large"};
     } else if (hec == bhttp::error::end_of_stream || hec == beast::error::timeout ||
                hec == asio::error::operation_aborted || hec == asio::error::eof ||
-               hec == asio::error::connection_reset) {
+               hec == asio::error::connection_reset || hec == asio::ssl::error::stream_truncated) {
       break;
     } else if (hec) {
       early = Response{400, {{"Content-Type", "text/plain; charset=utf-8"}}, "400 Bad Request"};
@@ -529,7 +770,7 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn, ui
         if (cec) break;
       }
       if (!parser.is_done()) {
-        stream.expires_after(opts.body_timeout);
+        ts.expires_after(opts.body_timeout);
         auto [bec, bn] = co_await bhttp::async_read(stream, buf, parser, kTuple);
         if (bec == bhttp::error::body_limit) {
           early = Api::Error(413, "request body too large");
@@ -538,8 +779,8 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn, ui
         }
       }
     }
-    stream.expires_never();
-    conn->busy = true;
+    ts.expires_never();
+    conn.busy = true;
     {
       std::lock_guard<std::mutex> l(mu);
       ++in_flight;
@@ -567,7 +808,7 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn, ui
         res = Response{400, {{"Content-Type", "text/plain; charset=utf-8"}}, "400 Bad Request"};
     } else if (api_listener) {
       try {
-        res = co_await HandleApi(*conn, req, &client_gone);
+        res = co_await HandleApi(conn, req, &client_gone);
       } catch (const std::exception& e) {
         res = Api::Error(500, std::string("internal error: ") + e.what());
       }
@@ -577,29 +818,45 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn, ui
     const bool keep_alive = !early && !client_gone && msg.keep_alive() && !stopping;
     size_t written = 0;
     if (!client_gone) {
-      bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), msg.version()};
-      for (auto& [k, v] : res.headers) out.insert(k, v);
-      out.set(bhttp::field::date, HttpDate(std::chrono::system_clock::now()));
-      out.keep_alive(keep_alive);
       const bool no_body = res.status == 204 || res.status == 304 || (res.status >= 100 && res.status < 200);
-      written = no_body ? 0 : res.body.size();
-      if (no_body) {
-        // No Content-Length on 204/304 (RFC 9110 §8.6).
-      } else if (req.method == "HEAD") {
-        out.content_length(res.body.size());
+      // The body is referenced, not copied: `res` (or the cache it shares
+      // with) owns it until the write is done.
+      const std::string_view body = res.Body();
+      written = no_body ? 0 : body.size();
+      boost::system::error_code wec;
+      ts.expires_after(opts.write_timeout);
+      if (res.shared_body && res.status == 200 && req.method != "HEAD") {
+        // Cached reports: the head rendered into one reused buffer and
+        // written with the shared body in one gather write; no per-field
+        // allocations, no serializer.
+        RenderHead(res.headers, msg.version(), keep_alive, body.size(), head);
+        const std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body.data(), body.size())};
+        auto [ec, n] = co_await asio::async_write(stream, bufs, kTuple);
+        wec = ec;
       } else {
-        out.body() = std::move(res.body);
-        out.prepare_payload();
-      }
-      stream.expires_after(opts.write_timeout);
-      bhttp::response_serializer<bhttp::string_body> sr{out};
-      if (req.method == "HEAD") sr.split(true);
-      auto [wec, wn] = req.method == "HEAD" ? co_await bhttp::async_write_header(stream, sr, kTuple)
+        using SpanBody = bhttp::span_body<const char>;
+        bhttp::response<SpanBody> out{static_cast<bhttp::status>(res.status), msg.version()};
+        for (auto& [k, v] : res.headers) out.insert(k, v);
+        out.set(bhttp::field::date, CachedHttpDate());
+        out.keep_alive(keep_alive);
+        if (no_body) {
+          // No Content-Length on 204/304 (RFC 9110 §8.6).
+        } else if (req.method == "HEAD") {
+          out.content_length(body.size());
+        } else {
+          out.body() = SpanBody::value_type(body.data(), body.size());
+          out.prepare_payload();
+        }
+        bhttp::response_serializer<SpanBody> sr{out};
+        if (req.method == "HEAD") sr.split(true);
+        auto [ec, n] = req.method == "HEAD" ? co_await bhttp::async_write_header(stream, sr, kTuple)
                                             : co_await bhttp::async_write(stream, sr, kTuple);
-      stream.expires_never();
+        wec = ec;
+      }
+      ts.expires_never();
       if (wec) client_gone = true;
     }
-    if (api_listener) {
+    if (api_listener && log::Enabled(log::Level::kInfo)) {
       double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       log::Info(kLogComponent, "handled HTTP request",
                 {{"request_id", RequestId()},
@@ -615,12 +872,13 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn, ui
       --in_flight;
     }
     cv.notify_all();
-    conn->busy = false;
-    if (!keep_alive || client_gone) break;
+    conn.busy = false;
+    if (!keep_alive || client_gone) {
+      clean_close = !client_gone;
+      break;
+    }
   }
-  boost::system::error_code ig;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ig);
-  stream.socket().close(ig);
+  co_return clean_close;
 }
 
 // --- Server ----------------------------------------------------------------
@@ -646,6 +904,7 @@ Status Server::Run() {
 
 void Server::Stop() { impl_->Stop(); }
 void Server::SetReady(bool ready) { impl_->ready = ready; }
+void Server::SetNotifier(services::NotifierService* notifier) { impl_->api.SetNotifier(notifier); }
 void Server::InvalidateReports() { impl_->api.InvalidateReports(); }
 uint16_t Server::api_port() const { return impl_->api_port; }
 uint16_t Server::introspection_port() const { return impl_->intro_port; }

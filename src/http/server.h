@@ -25,11 +25,17 @@
 #include "http/metrics.h"
 #include "services/indexer_service.h"
 #include "services/matcher_service.h"
+#include "services/notifier_service.h"
 
 namespace lucid::http {
 
 struct ServerOptions {
-  std::string listen_addr = ":6060";         // host:port; port 0 = pick a free one
+  std::string listen_addr = ":6060";  // host:port; port 0 = pick a free one
+  // TLS on the API listener (contract §4.4): a PEM certificate chain (leaf
+  // first) and an unencrypted PEM private key. Both empty = plain HTTP. The
+  // introspection listener is always plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   std::string introspection_addr = ":8089";  // "" = no introspection listener
   bool serve_indexer = true;                 // mount /indexer/api/v1/
   bool serve_matcher = true;                 // mount /matcher/api/v1/
@@ -48,11 +54,12 @@ struct ServerOptions {
   size_t max_header_bytes = 64u << 10;
   size_t max_connections = 10000;  // per listener; extra connections are closed at once
   // Slow-client protection. None of these applies while a handler runs.
-  std::chrono::milliseconds header_timeout{30000};  // request line + headers
-  std::chrono::milliseconds body_timeout{300000};   // request body
-  std::chrono::milliseconds idle_timeout{120000};   // keep-alive wait for the next request
-  std::chrono::milliseconds write_timeout{300000};  // writing a response
-  std::chrono::milliseconds shutdown_grace{10000};  // Stop() waits this long for in-flight requests
+  std::chrono::milliseconds handshake_timeout{10000};  // TLS: from accept to a finished handshake
+  std::chrono::milliseconds header_timeout{30000};     // request line + headers
+  std::chrono::milliseconds body_timeout{300000};      // request body
+  std::chrono::milliseconds idle_timeout{120000};      // keep-alive wait for the next request
+  std::chrono::milliseconds write_timeout{300000};     // writing a response
+  std::chrono::milliseconds shutdown_grace{10000};     // Stop() waits this long for in-flight requests
   int io_threads = 2;
   int worker_threads = 0;  // 0 -> max(8, gate size + 4), capped at 64
 
@@ -76,8 +83,10 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds the listeners and starts serving; returns once bound. A failure to
-  // bind the introspection listener is logged and tolerated (as upstream).
+  // Loads the TLS certificate and key (if configured), binds the listeners and
+  // starts serving; returns once bound. A bad certificate or key is an error
+  // naming the file. A failure to bind the introspection listener is logged
+  // and tolerated (as upstream).
   Status Start();
   // Blocks until Stop() has completed (from another thread or a signal handler thread).
   void Wait();
@@ -86,6 +95,8 @@ class Server {
   // Stops accepting, lets in-flight requests finish for up to shutdown_grace,
   // then cancels the remaining ones and returns. Idempotent, thread-safe.
   void Stop();
+  // Mounts the notification API (notifier and combo modes); call before Start().
+  void SetNotifier(services::NotifierService* notifier);
   // /readyz answers 200 once true.
   void SetReady(bool ready);
   // Vulnerability data changed (an update run finished): cached M1 bodies go.

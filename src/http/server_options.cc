@@ -20,8 +20,13 @@ Result<ServerOptions> OptionsFromConfig(const config::Config& cfg, config::Mode 
     if (!v.ok()) return v.status();
     o.psk = std::move(*v);
   }
+  // tls.root_ca only concerns outbound clients (cmd_serve passes it on).
   if (cfg.tls && (!cfg.tls->cert.empty() || !cfg.tls->key.empty())) {
-    return Unsupported("tls on the API listener is not implemented yet; terminate TLS in front of Lucid");
+    if (cfg.tls->cert.empty() || cfg.tls->key.empty()) {
+      return InvalidArgument("tls: both \"cert\" and \"key\" must be provided, or neither");
+    }
+    o.tls_cert_file = cfg.tls->cert;
+    o.tls_key_file = cfg.tls->key;
   }
   return o;
 }

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <gtest/gtest.h>
 
@@ -631,6 +632,71 @@ TEST_F(ServerTest, ExpectContinueAndKeepAlive) {
   std::string carry;
   EXPECT_EQ(ReadResponse(fd, false, &carry).status, 200);
   EXPECT_EQ(ReadResponse(fd, false, &carry).status, 200);
+  ::close(fd);
+}
+
+// Cached reports are written from the shared body with a hand-rendered head:
+// the framing must stay right for keep-alive, pipelining, HTTP/1.0 and gzip.
+TEST_F(ServerTest, CachedReportResponsesKeepHttpFraming) {
+  StartServer({}, true);
+  const std::string digest = TestDigest('a');
+  const std::string path = "/matcher/api/v1/vulnerability_report/" + digest;
+  ASSERT_EQ(Do(port_, "POST", "/indexer/api/v1/index_report", {Token()}, ManifestJson('a')).status, 201);
+  auto fresh = Do(port_, "GET", path, {Token()});  // computed on a worker
+  ASSERT_EQ(fresh.status, 200) << fresh.body;
+  ASSERT_FALSE(fresh.body.empty());
+  int fd = Connect(port_);
+  ASSERT_GE(fd, 0);
+  // Three pipelined cache hits on one connection, the last one closing it.
+  ASSERT_TRUE(SendAll(fd, BuildRequest("GET", path, {Token()}, "", false) +
+                              BuildRequest("GET", path, {Token(), "Accept-Encoding: gzip"}, "", false) +
+                              BuildRequest("GET", path, {Token()}, "", true)));
+  std::string carry;
+  for (int i = 0; i < 3; ++i) {
+    auto r = ReadResponse(fd, false, &carry);
+    ASSERT_TRUE(r.ok) << i;
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.Header("Content-Type"), "application/vnd.clair.vulnerability_report.v1+json");
+    EXPECT_EQ(r.Header("Cache-Control"), "max-age=1800");
+    EXPECT_EQ(r.Header("Trailer"), "Clair-Error");
+    EXPECT_EQ(r.Count("Date"), 1);
+    EXPECT_EQ(r.Header("Content-Length"), std::to_string(r.body.size()));
+    EXPECT_EQ(r.Header("Connection"), i == 2 ? "close" : "");
+    if (i == 1) {
+      EXPECT_EQ(r.Header("Content-Encoding"), "gzip");
+      z_stream z{};
+      ASSERT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
+      std::string out(fresh.body.size() + 1, '\0');
+      z.next_in = reinterpret_cast<Bytef*>(r.body.data());
+      z.avail_in = static_cast<uInt>(r.body.size());
+      z.next_out = reinterpret_cast<Bytef*>(out.data());
+      z.avail_out = static_cast<uInt>(out.size());
+      EXPECT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END);
+      out.resize(z.total_out);
+      inflateEnd(&z);
+      EXPECT_EQ(out, fresh.body);
+    } else {
+      EXPECT_FALSE(r.Has("Content-Encoding"));
+      EXPECT_EQ(r.body, fresh.body);
+    }
+  }
+  EXPECT_EQ(carry, "");
+  char c;
+  EXPECT_EQ(::recv(fd, &c, 1, 0), 0);  // closed after the third
+  ::close(fd);
+  // HTTP/1.0: closed unless the client asks for keep-alive.
+  fd = Connect(port_);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SendAll(fd, "GET " + path + " HTTP/1.0\r\nConnection: keep-alive\r\n" + Token() + "\r\n\r\n"));
+  auto r = ReadResponse(fd);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("Connection"), "keep-alive");
+  EXPECT_EQ(r.body, fresh.body);
+  ASSERT_TRUE(SendAll(fd, "GET " + path + " HTTP/1.0\r\n" + Token() + "\r\n\r\n"));
+  r = ReadResponse(fd);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, fresh.body);
+  EXPECT_EQ(::recv(fd, &c, 1, 0), 0);
   ::close(fd);
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 #include "base/log.h"
 
@@ -58,42 +59,58 @@ Result<VulnerabilityReport> Match(const IndexReport& report, store::MatcherStore
   out.notes = report.notes;
 
   std::vector<IndexRecord> records = RecordsOf(report);
-  std::map<std::string, std::string> ids;  // VulnKey -> id
-  std::map<std::string, std::set<std::string>> per_package;
+  // Every matcher's records go to the store in one call (queries carry their
+  // own constraints): one freshness check, and one PostgreSQL round trip, per
+  // report instead of per matcher.
+  std::vector<store::VulnQuery> queries;
+  std::vector<size_t> first_query;  // per matcher, plus the end
   for (const auto& m : matchers) {
-    std::vector<const IndexRecord*> mine;
-    for (const auto& r : records) {
-      if (m->Filter(r)) mine.push_back(&r);
-    }
-    if (mine.empty()) continue;
-    std::vector<store::VulnQuery> queries;
+    first_query.push_back(queries.size());
     auto constraints = m->Query();
-    for (const auto* r : mine) queries.push_back({r, constraints});
-    auto candidates = store.GetCandidates(queries);
-    if (!candidates.ok()) return candidates.status().WithContext(std::string("matcher ") + std::string(m->name()));
-    for (size_t i = 0; i < mine.size(); ++i) {
-      for (auto& v : (*candidates)[i]) {
-        auto hit = m->Vulnerable(*mine[i], v);
+    for (const auto& r : records) {
+      if (m->Filter(r)) queries.push_back({&r, constraints});
+    }
+  }
+  first_query.push_back(queries.size());
+  if (queries.empty()) return out;
+  auto candidates = store.GetCandidates(queries);
+  if (!candidates.ok()) return candidates.status().WithContext("candidate lookup");
+
+  std::map<std::string, std::string> ids;                       // VulnKey -> id
+  std::unordered_map<const Vulnerability*, std::string> id_of;  // candidate -> id, skips VulnKey on repeats
+  std::map<std::string, std::set<std::string>> per_package;
+  for (size_t mi = 0; mi < matchers.size(); ++mi) {
+    const Matcher& m = *matchers[mi];
+    for (size_t qi = first_query[mi]; qi < first_query[mi + 1]; ++qi) {
+      const IndexRecord& rec = *queries[qi].record;
+      for (const auto& candidate : (*candidates)[qi]) {
+        const Vulnerability& v = *candidate;
+        auto hit = m.Vulnerable(rec, v);
         if (!hit.ok()) {
           // claircore aborts the matcher on a version it cannot parse; we
           // skip the pair and say so, so one bad version cannot hide the rest.
           log::Warn("matcher", "could not compare versions",
-                    {{"matcher", std::string(m->name())},
-                     {"package", mine[i]->package->name},
+                    {{"matcher", std::string(m.name())},
+                     {"package", rec.package->name},
                      {"vulnerability", v.name},
                      {"error", hit.status().message()}});
           continue;
         }
         if (!*hit) continue;
-        std::string key = VulnKey(v);
-        auto it = ids.find(key);
-        if (it == ids.end()) {
-          std::string id = std::to_string(ids.size() + 1);
-          it = ids.emplace(key, id).first;
-          v.id = id;
-          out.vulnerabilities[id] = v;
+        auto known = id_of.find(&v);
+        if (known == id_of.end()) {
+          std::string key = VulnKey(v);
+          auto it = ids.find(key);
+          if (it == ids.end()) {
+            std::string id = std::to_string(ids.size() + 1);
+            it = ids.emplace(std::move(key), id).first;
+            // The one copy: candidates are shared with the store's cache.
+            Vulnerability& copy = out.vulnerabilities[id] = v;
+            copy.id = std::move(id);
+          }
+          known = id_of.emplace(&v, it->second).first;
         }
-        per_package[mine[i]->package_id].insert(it->second);
+        per_package[rec.package_id].insert(known->second);
       }
     }
   }

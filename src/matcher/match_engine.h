@@ -1,9 +1,11 @@
 // Matching: IndexReport + stored vulnerabilities -> VulnerabilityReport.
 //
-// For each matcher, the records it is interested in are sent to the store in
-// one batch (coarse filter by package/source name and the matcher's
-// constraints, latest update operation of each updater only); the matcher's
-// Vulnerable() makes the final call. Always computed against current data.
+// The records each matcher is interested in, with that matcher's constraints,
+// go to the store in one batch for all matchers (coarse filter by
+// package/source name and the constraints, latest update operation of each
+// updater only); the matcher's Vulnerable() makes the final call on the
+// shared candidates, and only the matches are copied into the report. Always
+// computed against current data.
 #pragma once
 
 #include <memory>

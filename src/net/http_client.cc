@@ -206,7 +206,7 @@ Result<Response> HttpClient::FetchTo(const Request& in, const std::function<bool
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, static_cast<long>(req.stall_timeout.count()));
   }
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // let curl negotiate and decode gzip/deflate
-  std::string ca_file = Env("SSL_CERT_FILE");
+  std::string ca_file = req.ca_file.empty() ? Env("SSL_CERT_FILE") : req.ca_file;
   std::string ca_dir = Env("SSL_CERT_DIR");
   if (!ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, ca_file.c_str());
   if (!ca_dir.empty()) curl_easy_setopt(c, CURLOPT_CAPATH, ca_dir.c_str());

@@ -27,6 +27,9 @@ struct Request {
   uint64_t max_body_bytes = 0;             // 0 = unlimited
   bool follow_redirects = true;
   bool allow_plain_http = true;
+  // PEM CA bundle to verify https servers against instead of SSL_CERT_FILE
+  // (or curl's default bundle); "" = those. Clair's deprecated tls.root_ca.
+  std::string ca_file;
 };
 
 struct Response {

@@ -8,7 +8,8 @@
 namespace lucid::services {
 namespace bj = boost::json;
 
-RemoteIndexer::RemoteIndexer(std::string base_url, std::string psk_key) : psk_key_(std::move(psk_key)) {
+RemoteIndexer::RemoteIndexer(std::string base_url, std::string psk_key, std::string root_ca)
+    : psk_key_(std::move(psk_key)), root_ca_(std::move(root_ca)) {
   // Clair discards any path part of indexer_addr; keep scheme://authority.
   auto scheme = base_url.find("://");
   auto slash = scheme == std::string::npos ? std::string::npos : base_url.find('/', scheme + 3);
@@ -26,6 +27,7 @@ Result<net::Response> RemoteIndexer::Call(const std::string& method, const std::
   if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
   if (!psk_key_.empty()) req.headers.emplace_back("Authorization", "Bearer " + http::auth::MintToken(psk_key_));
   req.max_body_bytes = 512u << 20;
+  req.ca_file = root_ca_;
   return http.Fetch(req);
 }
 

@@ -15,8 +15,10 @@ namespace lucid::services {
 
 class RemoteIndexer final : public IndexerService {
  public:
-  // `psk_key` = decoded PSK bytes, "" for unsigned requests.
-  RemoteIndexer(std::string base_url, std::string psk_key);
+  // `psk_key` = decoded PSK bytes, "" for unsigned requests. `root_ca` = PEM
+  // bundle trusted for an https:// indexer (tls.root_ca), "" = SSL_CERT_FILE
+  // or the system store.
+  RemoteIndexer(std::string base_url, std::string psk_key, std::string root_ca = "");
 
   std::string State() const override;
   Result<IndexReport> Index(const Manifest& manifest, CancelFlag cancel) override;
@@ -29,6 +31,7 @@ class RemoteIndexer final : public IndexerService {
 
   std::string base_;  // scheme://host[:port], no trailing slash
   std::string psk_key_;
+  std::string root_ca_;
 };
 
 }  // namespace lucid::services

@@ -56,8 +56,8 @@ Result<int> ApplyMigrations(SqlBackend& backend, const MigrationSet& set, bool m
     if (current == known) return current;
     if (!migrate) {
       return Unsupported(set.what + " database schema is at version " + std::to_string(current) +
-                         " but this lucid binary needs version " + std::to_string(known) +
-                         "; enable migrations (" + set.what + ".migrations: true) to upgrade it");
+                         " but this lucid binary needs version " + std::to_string(known) + "; enable migrations (" +
+                         set.what + ".migrations: true) to upgrade it");
     }
     LUCID_RETURN_IF_ERROR(conn->Exec("CREATE TABLE IF NOT EXISTS " + set.table +
                                      " (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)"));
@@ -96,10 +96,10 @@ Status SqlBackend::InsertVulns(SqlConn* c, int64_t uo, const std::vector<VulnRow
     for (const auto& v : row.cols) p.emplace_back(std::string_view(v));
     p.emplace_back(std::string_view(row.json));
     LUCID_RETURN_IF_ERROR(c->Exec(insert_sql, p));
-    LUCID_RETURN_IF_ERROR(c->Exec(
-        "INSERT INTO lucid_uo_vuln (uo, vuln) SELECT $1, id FROM lucid_vuln WHERE hash = $2 "
-        "ON CONFLICT DO NOTHING",
-        {uo, std::string_view(row.hash)}));
+    LUCID_RETURN_IF_ERROR(
+        c->Exec("INSERT INTO lucid_uo_vuln (uo, vuln) SELECT $1, id FROM lucid_vuln WHERE hash = $2 "
+                "ON CONFLICT DO NOTHING",
+                {uo, std::string_view(row.hash)}));
   }
   return Status::Ok();
 }
@@ -107,90 +107,55 @@ Status SqlBackend::InsertVulns(SqlConn* c, int64_t uo, const std::vector<VulnRow
 Status SqlBackend::InsertEnrichments(SqlConn* c, int64_t uo, const std::string& updater,
                                      const std::vector<EnrichmentRow>& rows) {
   for (const auto& e : rows) {
-    LUCID_RETURN_IF_ERROR(c->Exec(
-        "INSERT INTO lucid_enrichment (hash, updater, tags, json) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT (hash) DO NOTHING",
-        {std::string_view(e.hash), std::string_view(updater), std::string_view(e.tags_json), std::string_view(e.json)}));
-    LUCID_ASSIGN_OR_RETURN(auto id, c->QueryInt("SELECT id FROM lucid_enrichment WHERE hash = $1",
-                                                {std::string_view(e.hash)}));
+    LUCID_RETURN_IF_ERROR(
+        c->Exec("INSERT INTO lucid_enrichment (hash, updater, tags, json) VALUES ($1, $2, $3, $4) "
+                "ON CONFLICT (hash) DO NOTHING",
+                {std::string_view(e.hash), std::string_view(updater), std::string_view(e.tags_json),
+                 std::string_view(e.json)}));
+    LUCID_ASSIGN_OR_RETURN(auto id,
+                           c->QueryInt("SELECT id FROM lucid_enrichment WHERE hash = $1", {std::string_view(e.hash)}));
     if (!id) return Internal("enrichment vanished during insert");
     for (const auto& t : e.tags) {
-      LUCID_RETURN_IF_ERROR(c->Exec(
-          "INSERT INTO lucid_enrichment_tag (tag, enrichment) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-          {std::string_view(t), *id}));
+      LUCID_RETURN_IF_ERROR(
+          c->Exec("INSERT INTO lucid_enrichment_tag (tag, enrichment) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                  {std::string_view(t), *id}));
     }
-    LUCID_RETURN_IF_ERROR(c->Exec("INSERT INTO lucid_uo_enrichment (uo, enrichment) VALUES ($1, $2) "
-                                  "ON CONFLICT DO NOTHING",
-                                  {uo, *id}));
+    LUCID_RETURN_IF_ERROR(
+        c->Exec("INSERT INTO lucid_uo_enrichment (uo, enrichment) VALUES ($1, $2) "
+                "ON CONFLICT DO NOTHING",
+                {uo, *id}));
   }
   return Status::Ok();
 }
 
-Result<std::vector<std::vector<Vulnerability>>> SqlBackend::GetCandidates(SqlConn* c,
-                                                                          const std::vector<VulnQuery>& queries) {
-  std::vector<std::vector<Vulnerability>> out(queries.size());
-  std::vector<internal::CandidateRow> rows;
-  // A record's candidates are those of its binary (name, kind) plus those of
-  // its source (name, "source"). The two halves are looked up separately and
-  // memoised per call: the binaries built from one source (libc6, libc-bin,
-  // ...) share the source half, which is most of the rows.
-  std::unordered_map<std::string, std::vector<std::pair<int64_t, std::string>>> halves;
-  // SQL text per constraint list; the connection caches the prepared form.
-  std::unordered_map<std::string, std::string> sql_cache;
-  for (size_t qi = 0; qi < queries.size(); ++qi) {
-    const VulnQuery& q = queries[qi];
-    if (!q.record || !q.record->package) return InvalidArgument("candidate query without a package");
+Status SqlBackend::LookupCandidates(SqlConn* c, const std::vector<const internal::CandidateLookup*>& lookups,
+                                    const std::vector<int64_t>&,
+                                    const std::function<Status(size_t, int64_t, std::string&&)>& fn) {
+  // One index probe per lookup. In-process round trips are cheap, and the
+  // join on the latest-operation table reads the same snapshot as the caller.
+  std::unordered_map<std::string, std::string> sql_by_shape;  // the connection caches the prepared form
+  for (size_t i = 0; i < lookups.size(); ++i) {
+    const internal::CandidateLookup& l = *lookups[i];
     std::string shape;
-    for (auto con : q.constraints) shape += static_cast<char>('a' + static_cast<int>(con));
-    auto it = sql_cache.find(shape);
-    if (it == sql_cache.end()) {
+    for (auto con : l.constraints) shape += static_cast<char>('a' + static_cast<int>(con));
+    auto it = sql_by_shape.find(shape);
+    if (it == sql_by_shape.end()) {
       std::string sql =
           "SELECT v.id, v.hash FROM lucid_vuln v "
           "JOIN lucid_uo_vuln uv ON uv.vuln = v.id "
           "JOIN lucid_latest_update_operation l ON l.uo = uv.uo AND l.kind = 'vulnerability' "
           "WHERE v.package_name = $1 AND v.package_kind = $2";
       int n = 3;
-      for (auto con : q.constraints) {
+      for (auto con : l.constraints) {
         sql += " AND v." + std::string(internal::ConstraintColumn(con)) + " = $" + std::to_string(n++);
       }
-      it = sql_cache.emplace(shape, std::move(sql)).first;
+      it = sql_by_shape.emplace(std::move(shape), std::move(sql)).first;
     }
-    const Package& pkg = *q.record->package;
-    const std::string kind(PackageKindName(pkg.kind));
-    // Scrubbed like the stored columns, so odd bytes still match themselves.
-    const std::string name = internal::ScrubUtf8(pkg.name), source = internal::ScrubUtf8(pkg.source.name);
-    std::vector<std::string> vals;
-    vals.reserve(q.constraints.size());
-    for (auto con : q.constraints) vals.push_back(internal::ScrubUtf8(internal::ConstraintValue(*q.record, con)));
-    auto half = [&](const std::string& pname, std::string_view pkind) -> Status {
-      std::string key = shape;
-      for (std::string_view part : {std::string_view(pname), pkind}) {
-        key += '\0';
-        key += part;
-      }
-      for (const auto& v : vals) {
-        key += '\0';
-        key += v;
-      }
-      auto h = halves.find(key);
-      if (h == halves.end()) {
-        h = halves.emplace(std::move(key), std::vector<std::pair<int64_t, std::string>>{}).first;
-        Params p{std::string_view(pname), pkind};
-        for (const auto& v : vals) p.emplace_back(std::string_view(v));
-        LUCID_RETURN_IF_ERROR(c->Query(it->second, p, [&](const Row& r) {
-          h->second.emplace_back(r.Int(0), r.Text(1));
-          return Status::Ok();
-        }));
-      }
-      for (const auto& [id, hash] : h->second) rows.push_back({qi, id, hash});
-      return Status::Ok();
-    };
-    LUCID_RETURN_IF_ERROR(half(name, kind));
-    // The source half, unless the record is that source package itself.
-    if (!source.empty() && !(kind == "source" && name == source)) LUCID_RETURN_IF_ERROR(half(source, "source"));
+    Params p{std::string_view(l.name), std::string_view(l.kind)};
+    for (const auto& v : l.values) p.emplace_back(std::string_view(v));
+    LUCID_RETURN_IF_ERROR(c->Query(it->second, p, [&](const Row& r) { return fn(i, r.Int(0), r.Text(1)); }));
   }
-  LUCID_RETURN_IF_ERROR(ResolveCandidates(c, rows, &out));
-  return out;
+  return Status::Ok();
 }
 
 Status SqlBackend::QueryEnrichmentsByTag(SqlConn* c, int64_t uo, const std::vector<std::string>& tags,
@@ -207,42 +172,9 @@ Status SqlBackend::QueryEnrichmentsByTag(SqlConn* c, int64_t uo, const std::vect
 Status SqlBackend::FetchVulnJson(SqlConn* c, const std::vector<int64_t>& ids,
                                  const std::function<Status(int64_t, std::string&&)>& fn) {
   for (int64_t id : ids) {
-    LUCID_RETURN_IF_ERROR(c->Query("SELECT json FROM lucid_vuln WHERE id = $1", {id},
-                                   [&](const Row& r) { return fn(id, r.Text(0)); }));
+    LUCID_RETURN_IF_ERROR(
+        c->Query("SELECT json FROM lucid_vuln WHERE id = $1", {id}, [&](const Row& r) { return fn(id, r.Text(0)); }));
   }
-  return Status::Ok();
-}
-
-Status SqlBackend::ResolveCandidates(SqlConn* c, const std::vector<internal::CandidateRow>& rows,
-                                     std::vector<std::vector<Vulnerability>>* out) {
-  // Rows not in the cache: their slots in `out` and their hashes, by id.
-  std::unordered_map<int64_t, std::pair<std::string, std::vector<std::pair<size_t, size_t>>>> missing;
-  for (const auto& r : rows) {
-    auto& list = (*out)[r.query];
-    if (auto hit = vuln_cache_.Lookup(r.id, r.hash)) {
-      list.push_back(*hit);
-      continue;
-    }
-    auto& m = missing[r.id];
-    m.first = r.hash;
-    m.second.emplace_back(r.query, list.size());
-    list.emplace_back();
-  }
-  if (missing.empty()) return Status::Ok();
-  std::vector<int64_t> ids;
-  ids.reserve(missing.size());
-  for (const auto& [id, m] : missing) ids.push_back(id);
-  size_t filled = 0;
-  LUCID_RETURN_IF_ERROR(FetchVulnJson(c, ids, [&](int64_t id, std::string&& json) {
-    auto it = missing.find(id);
-    if (it == missing.end()) return Internal("unexpected vulnerability row " + std::to_string(id));
-    LUCID_ASSIGN_OR_RETURN(auto v, vuln_cache_.Insert(id, it->second.first, json));
-    for (const auto& [q, i] : it->second.second) (*out)[q][i] = *v;
-    ++filled;
-    return Status::Ok();
-  }));
-  // Reads run in one snapshot, so every row found above is still there.
-  if (filled != missing.size()) return Internal("vulnerability rows vanished during a candidate lookup");
   return Status::Ok();
 }
 
@@ -253,8 +185,7 @@ Result<std::optional<std::string>> SqlIndexerStore::GetLayerArtifacts(const Dige
   LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
   std::optional<std::string> out;
   LUCID_RETURN_IF_ERROR(c->Query("SELECT blob FROM lucid_layer_artifact WHERE layer = $1 AND scanner = $2",
-                                 {std::string_view(layer.str()), std::string_view(scanner_key)},
-                                 [&](const Row& r) {
+                                 {std::string_view(layer.str()), std::string_view(scanner_key)}, [&](const Row& r) {
                                    out = r.Bytes(0);
                                    return Status::Ok();
                                  }));
@@ -316,11 +247,13 @@ Status SqlIndexerStore::PutIndexReport(const IndexReport& report, const std::vec
                                        const std::string& state) {
   if (report.manifest_hash.empty()) return InvalidArgument("index report without manifest hash");
   const std::string m = report.manifest_hash.str();
-  const std::string text = internal::ScrubUtf8(json::Serialize(json::EncodeIndexReport(report, {.lucid_extras = true})));
+  const std::string text =
+      internal::ScrubUtf8(json::Serialize(json::EncodeIndexReport(report, {.lucid_extras = true})));
   // Distinct (binary name, source name) pairs of the finished report.
   std::set<std::pair<std::string, std::string>> names;
   if (report.state == IndexState::kIndexFinished) {
-    for (const auto& [id, p] : report.packages) names.emplace(internal::ScrubUtf8(p.name), internal::ScrubUtf8(p.source.name));
+    for (const auto& [id, p] : report.packages)
+      names.emplace(internal::ScrubUtf8(p.name), internal::ScrubUtf8(p.source.name));
   }
   LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
   Txn txn(c.get());
@@ -338,16 +271,16 @@ Status SqlIndexerStore::PutIndexReport(const IndexReport& report, const std::vec
                                   {std::string_view(m), static_cast<int64_t>(i), std::string_view(layers[i].str())}));
   }
   const std::string clean_state = internal::ScrubUtf8(state);
-  LUCID_RETURN_IF_ERROR(c->Exec(
-      "INSERT INTO lucid_index_report (manifest, state, report) VALUES ($1, $2, $3) "
-      "ON CONFLICT (manifest) DO UPDATE SET state = excluded.state, report = excluded.report",
-      {std::string_view(m), std::string_view(clean_state), std::string_view(text)}));
+  LUCID_RETURN_IF_ERROR(
+      c->Exec("INSERT INTO lucid_index_report (manifest, state, report) VALUES ($1, $2, $3) "
+              "ON CONFLICT (manifest) DO UPDATE SET state = excluded.state, report = excluded.report",
+              {std::string_view(m), std::string_view(clean_state), std::string_view(text)}));
   LUCID_RETURN_IF_ERROR(c->Exec("DELETE FROM lucid_manifest_index WHERE manifest = $1", {std::string_view(m)}));
   for (const auto& [name, source] : names) {
-    LUCID_RETURN_IF_ERROR(c->Exec(
-        "INSERT INTO lucid_manifest_index (manifest, package_name, source_name) VALUES ($1, $2, $3) "
-        "ON CONFLICT DO NOTHING",
-        {std::string_view(m), std::string_view(name), std::string_view(source)}));
+    LUCID_RETURN_IF_ERROR(
+        c->Exec("INSERT INTO lucid_manifest_index (manifest, package_name, source_name) VALUES ($1, $2, $3) "
+                "ON CONFLICT DO NOTHING",
+                {std::string_view(m), std::string_view(name), std::string_view(source)}));
   }
   return txn.Commit();
 }
@@ -360,7 +293,8 @@ Result<std::vector<Digest>> SqlIndexerStore::DeleteManifests(const std::vector<D
   std::set<std::string> layers;
   for (const auto& d : manifests) {
     const std::string m = d.str();
-    LUCID_ASSIGN_OR_RETURN(auto found, c->QueryInt("SELECT 1 FROM lucid_manifest WHERE hash = $1", {std::string_view(m)}));
+    LUCID_ASSIGN_OR_RETURN(auto found,
+                           c->QueryInt("SELECT 1 FROM lucid_manifest WHERE hash = $1", {std::string_view(m)}));
     if (!found) continue;
     LUCID_RETURN_IF_ERROR(c->Query("SELECT layer FROM lucid_manifest_layer WHERE manifest = $1", {std::string_view(m)},
                                    [&](const Row& r) {
@@ -368,16 +302,17 @@ Result<std::vector<Digest>> SqlIndexerStore::DeleteManifests(const std::vector<D
                                      return Status::Ok();
                                    }));
     for (const char* table : {"lucid_manifest_index", "lucid_index_report", "lucid_manifest_layer"}) {
-      LUCID_RETURN_IF_ERROR(c->Exec(std::string("DELETE FROM ") + table + " WHERE manifest = $1", {std::string_view(m)}));
+      LUCID_RETURN_IF_ERROR(
+          c->Exec(std::string("DELETE FROM ") + table + " WHERE manifest = $1", {std::string_view(m)}));
     }
     LUCID_RETURN_IF_ERROR(c->Exec("DELETE FROM lucid_manifest WHERE hash = $1", {std::string_view(m)}));
     deleted.push_back(d);
   }
   for (const auto& l : layers) {
-    LUCID_RETURN_IF_ERROR(c->Exec(
-        "DELETE FROM lucid_layer_artifact WHERE layer = $1 AND NOT EXISTS "
-        "(SELECT 1 FROM lucid_manifest_layer WHERE layer = $1)",
-        {std::string_view(l)}));
+    LUCID_RETURN_IF_ERROR(
+        c->Exec("DELETE FROM lucid_layer_artifact WHERE layer = $1 AND NOT EXISTS "
+                "(SELECT 1 FROM lucid_manifest_layer WHERE layer = $1)",
+                {std::string_view(l)}));
   }
   LUCID_RETURN_IF_ERROR(txn.Commit());
   return deleted;
@@ -398,15 +333,15 @@ Result<std::vector<Digest>> SqlIndexerStore::ManifestsWithPackage(const std::str
   const std::string name = internal::ScrubUtf8(raw_name);
   LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
   std::vector<Digest> out;
-  LUCID_RETURN_IF_ERROR(c->Query(
-      "SELECT manifest FROM lucid_manifest_index WHERE package_name = $1 "
-      "UNION SELECT manifest FROM lucid_manifest_index WHERE source_name = $1 ORDER BY 1",
-      {std::string_view(name)}, [&](const Row& r) {
-        auto d = Digest::Parse(r.Text(0));
-        if (!d.ok()) return Corrupt("stored manifest digest: " + d.status().message());
-        out.push_back(std::move(*d));
-        return Status::Ok();
-      }));
+  LUCID_RETURN_IF_ERROR(
+      c->Query("SELECT manifest FROM lucid_manifest_index WHERE package_name = $1 "
+               "UNION SELECT manifest FROM lucid_manifest_index WHERE source_name = $1 ORDER BY 1",
+               {std::string_view(name)}, [&](const Row& r) {
+                 auto d = Digest::Parse(r.Text(0));
+                 if (!d.ok()) return Corrupt("stored manifest digest: " + d.status().message());
+                 out.push_back(std::move(*d));
+                 return Status::Ok();
+               }));
   return out;
 }
 
@@ -436,10 +371,10 @@ UpdateOperation OpFromRow(const Row& r, int first = 0) {
 // Deletes operation `id`, its membership rows, and the vulnerabilities and
 // enrichments only it referenced. Runs in the caller's transaction.
 Status DeleteOperationById(SqlConn* c, int64_t id) {
-  LUCID_RETURN_IF_ERROR(c->Exec(
-      "DELETE FROM lucid_vuln WHERE id IN (SELECT a.vuln FROM lucid_uo_vuln a WHERE a.uo = $1 AND NOT EXISTS "
-      "(SELECT 1 FROM lucid_uo_vuln b WHERE b.vuln = a.vuln AND b.uo <> $1))",
-      {id}));
+  LUCID_RETURN_IF_ERROR(
+      c->Exec("DELETE FROM lucid_vuln WHERE id IN (SELECT a.vuln FROM lucid_uo_vuln a WHERE a.uo = $1 AND NOT EXISTS "
+              "(SELECT 1 FROM lucid_uo_vuln b WHERE b.vuln = a.vuln AND b.uo <> $1))",
+              {id}));
   LUCID_RETURN_IF_ERROR(c->Exec(
       "DELETE FROM lucid_enrichment WHERE id IN (SELECT a.enrichment FROM lucid_uo_enrichment a WHERE a.uo = $1 "
       "AND NOT EXISTS (SELECT 1 FROM lucid_uo_enrichment b WHERE b.enrichment = a.enrichment AND b.uo <> $1))",
@@ -574,9 +509,9 @@ class SqlUpdateWriter final : public UpdateWriter {
     if (vulns_.empty() && enrichments_.empty()) return Status::Ok();
     if (!stage_ready_) {
       LUCID_RETURN_IF_ERROR(c_->Exec(StageVulnTable()));
-      LUCID_RETURN_IF_ERROR(c_->Exec(
-          "CREATE TEMP TABLE IF NOT EXISTS lucid_stage_enrichment (hash TEXT NOT NULL, tags TEXT NOT NULL, "
-          "json TEXT NOT NULL)"));
+      LUCID_RETURN_IF_ERROR(
+          c_->Exec("CREATE TEMP TABLE IF NOT EXISTS lucid_stage_enrichment (hash TEXT NOT NULL, tags TEXT NOT NULL, "
+                   "json TEXT NOT NULL)"));
       LUCID_RETURN_IF_ERROR(c_->Exec("DELETE FROM temp.lucid_stage_vuln"));
       LUCID_RETURN_IF_ERROR(c_->Exec("DELETE FROM temp.lucid_stage_enrichment"));
       stage_ready_ = true;
@@ -623,18 +558,18 @@ class SqlUpdateWriter final : public UpdateWriter {
       // "WHERE true": SQLite needs it to parse INSERT ... SELECT ... ON CONFLICT.
       LUCID_RETURN_IF_ERROR(c_->Exec("INSERT INTO lucid_vuln (" + cols + ") SELECT " + cols +
                                      " FROM temp.lucid_stage_vuln WHERE true ON CONFLICT (hash) DO NOTHING"));
-      LUCID_RETURN_IF_ERROR(c_->Exec(
-          "INSERT INTO lucid_uo_vuln (uo, vuln) SELECT $1, v.id FROM temp.lucid_stage_vuln s "
-          "JOIN lucid_vuln v ON v.hash = s.hash WHERE true ON CONFLICT DO NOTHING",
-          {uo_}));
-      LUCID_RETURN_IF_ERROR(c_->Exec(
-          "INSERT INTO lucid_enrichment (hash, updater, tags, json) SELECT hash, $1, tags, json "
-          "FROM temp.lucid_stage_enrichment WHERE true ON CONFLICT (hash) DO NOTHING",
-          {std::string_view(op_.updater)}));
-      LUCID_RETURN_IF_ERROR(c_->Exec(
-          "INSERT INTO lucid_enrichment_tag (tag, enrichment) SELECT j.value, e.id "
-          "FROM temp.lucid_stage_enrichment s JOIN lucid_enrichment e ON e.hash = s.hash, json_each(s.tags) j "
-          "WHERE true ON CONFLICT DO NOTHING"));
+      LUCID_RETURN_IF_ERROR(
+          c_->Exec("INSERT INTO lucid_uo_vuln (uo, vuln) SELECT $1, v.id FROM temp.lucid_stage_vuln s "
+                   "JOIN lucid_vuln v ON v.hash = s.hash WHERE true ON CONFLICT DO NOTHING",
+                   {uo_}));
+      LUCID_RETURN_IF_ERROR(
+          c_->Exec("INSERT INTO lucid_enrichment (hash, updater, tags, json) SELECT hash, $1, tags, json "
+                   "FROM temp.lucid_stage_enrichment WHERE true ON CONFLICT (hash) DO NOTHING",
+                   {std::string_view(op_.updater)}));
+      LUCID_RETURN_IF_ERROR(
+          c_->Exec("INSERT INTO lucid_enrichment_tag (tag, enrichment) SELECT j.value, e.id "
+                   "FROM temp.lucid_stage_enrichment s JOIN lucid_enrichment e ON e.hash = s.hash, json_each(s.tags) j "
+                   "WHERE true ON CONFLICT DO NOTHING"));
       LUCID_RETURN_IF_ERROR(c_->Exec(
           "INSERT INTO lucid_uo_enrichment (uo, enrichment) SELECT $1, e.id FROM temp.lucid_stage_enrichment s "
           "JOIN lucid_enrichment e ON e.hash = s.hash WHERE true ON CONFLICT DO NOTHING",
@@ -645,12 +580,12 @@ class SqlUpdateWriter final : public UpdateWriter {
 
   Status Finish() {
     op_.date = internal::NowRfc3339();
-    LUCID_RETURN_IF_ERROR(c_->Exec("UPDATE lucid_update_operation SET date = $1 WHERE id = $2",
-                                   {std::string_view(op_.date), uo_}));
-    LUCID_RETURN_IF_ERROR(c_->Exec(
-        "INSERT INTO lucid_latest_update_operation (updater, kind, uo) VALUES ($1, $2, $3) "
-        "ON CONFLICT (updater, kind) DO UPDATE SET uo = excluded.uo",
-        {std::string_view(op_.updater), std::string_view(op_.kind), uo_}));
+    LUCID_RETURN_IF_ERROR(
+        c_->Exec("UPDATE lucid_update_operation SET date = $1 WHERE id = $2", {std::string_view(op_.date), uo_}));
+    LUCID_RETURN_IF_ERROR(
+        c_->Exec("INSERT INTO lucid_latest_update_operation (updater, kind, uo) VALUES ($1, $2, $3) "
+                 "ON CONFLICT (updater, kind) DO UPDATE SET uo = excluded.uo",
+                 {std::string_view(op_.updater), std::string_view(op_.kind), uo_}));
     return txn_.Commit();
   }
 
@@ -688,30 +623,191 @@ Result<bool> SqlMatcherStore::HasVulnerabilities() {
   return one.has_value();
 }
 
-Result<std::vector<std::vector<Vulnerability>>> SqlMatcherStore::GetCandidates(const std::vector<VulnQuery>& queries) {
+namespace {
+
+// The latest operations of `kind` (of one updater, when given). One
+// statement, so it reads one snapshot even outside a transaction.
+Result<internal::LatestState> LatestOperations(SqlConn* c, std::string_view kind,
+                                               const std::string* updater = nullptr) {
+  internal::LatestState st;
+  Params p{kind};
+  if (updater) p.emplace_back(std::string_view(*updater));
+  LUCID_RETURN_IF_ERROR(c->Query(std::string("SELECT l.uo, o.ref FROM lucid_latest_update_operation l "
+                                             "JOIN lucid_update_operation o ON o.id = l.uo WHERE l.kind = $1") +
+                                     (updater ? " AND l.updater = $2" : "") + " ORDER BY l.uo",
+                                 p, [&](const Row& r) {
+                                   st.uos.push_back(r.Int(0));
+                                   st.key += std::to_string(st.uos.back());
+                                   st.key += ':';
+                                   st.key += r.Text(1);
+                                   st.key += ';';
+                                   return Status::Ok();
+                                 }));
+  return st;
+}
+
+// Reads the lists still null in `lists` from the database under `state` (the
+// caller's open read transaction), resolves rows through the decode cache
+// (fetching and decoding only unseen rows, in one batch) and memoises them.
+Status ReadCandidateLists(SqlBackend& b, SqlConn* c, const internal::LatestState& state,
+                          const std::vector<internal::CandidateLookup>& lookups,
+                          std::vector<internal::DecodedVulnCache::List>* lists) {
+  auto& cache = b.vuln_cache();
+  std::vector<size_t> todo;
+  std::vector<const internal::CandidateLookup*> ptrs;
+  for (size_t i = 0; i < lookups.size(); ++i) {
+    if ((*lists)[i]) continue;
+    todo.push_back(i);
+    ptrs.push_back(&lookups[i]);
+  }
+  if (todo.empty()) return Status::Ok();
+  std::vector<std::vector<std::pair<int64_t, std::string>>> rows(todo.size());
+  if (!state.uos.empty()) {  // with no operation nothing can match
+    LUCID_RETURN_IF_ERROR(b.LookupCandidates(c, ptrs, state.uos, [&](size_t k, int64_t id, std::string&& hash) {
+      if (k >= rows.size()) return Internal("candidate row for an unknown lookup");
+      rows[k].emplace_back(id, std::move(hash));
+      return Status::Ok();
+    }));
+  }
+  // Row id order makes reports independent of the backend's plan.
+  std::unordered_map<int64_t, const std::string*> unseen;
+  std::vector<std::vector<VulnPtr>> resolved(todo.size());
+  for (size_t k = 0; k < rows.size(); ++k) {
+    auto& r = rows[k];
+    std::sort(r.begin(), r.end());
+    r.erase(std::unique(r.begin(), r.end(), [](const auto& x, const auto& y) { return x.first == y.first; }), r.end());
+    resolved[k].reserve(r.size());
+    for (const auto& [id, hash] : r) {
+      resolved[k].push_back(cache.Lookup(id, hash));
+      if (!resolved[k].back()) unseen.emplace(id, &hash);
+    }
+  }
+  if (!unseen.empty()) {
+    std::vector<int64_t> ids;
+    ids.reserve(unseen.size());
+    for (const auto& [id, hash] : unseen) ids.push_back(id);
+    std::unordered_map<int64_t, VulnPtr> decoded;
+    LUCID_RETURN_IF_ERROR(b.FetchVulnJson(c, ids, [&](int64_t id, std::string&& json) {
+      auto it = unseen.find(id);
+      if (it == unseen.end()) return Internal("unexpected vulnerability row " + std::to_string(id));
+      LUCID_ASSIGN_OR_RETURN(decoded[id], cache.Insert(id, *it->second, json));
+      return Status::Ok();
+    }));
+    // Reads run in one snapshot, so every row found above is still there.
+    if (decoded.size() != unseen.size()) return Internal("vulnerability rows vanished during a candidate lookup");
+    for (size_t k = 0; k < rows.size(); ++k) {
+      for (size_t j = 0; j < rows[k].size(); ++j) {
+        if (!resolved[k][j]) resolved[k][j] = decoded.at(rows[k][j].first);
+      }
+    }
+  }
+  for (size_t k = 0; k < todo.size(); ++k) {
+    auto list = std::make_shared<const std::vector<VulnPtr>>(std::move(resolved[k]));
+    cache.PutList(state.key, lookups[todo[k]].key, list);
+    (*lists)[todo[k]] = std::move(list);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Candidates> SqlMatcherStore::GetCandidates(const std::vector<VulnQuery>& queries) {
+  // A record's candidates are those of its binary (name, kind) plus those of
+  // its source (name, "source"): one lookup each, de-duplicated, because the
+  // binaries built from one source (libc6, libc-bin, ...) share the source's,
+  // which is most of the rows.
+  constexpr size_t kNone = static_cast<size_t>(-1);
+  std::vector<internal::CandidateLookup> lookups;
+  std::unordered_map<std::string, size_t> lookup_index;
+  std::vector<std::pair<size_t, size_t>> parts(queries.size(), {kNone, kNone});
+  for (size_t qi = 0; qi < queries.size(); ++qi) {
+    const VulnQuery& q = queries[qi];
+    if (!q.record || !q.record->package) return InvalidArgument("candidate query without a package");
+    const Package& pkg = *q.record->package;
+    // Scrubbed like the stored columns, so odd bytes still match themselves.
+    std::vector<std::string> vals;
+    vals.reserve(q.constraints.size());
+    for (auto con : q.constraints) vals.push_back(internal::ScrubUtf8(internal::ConstraintValue(*q.record, con)));
+    auto add = [&](std::string name, std::string kind) {
+      internal::CandidateLookup l;
+      for (auto con : q.constraints) l.key += static_cast<char>('a' + static_cast<int>(con));
+      for (const std::string* part : {&name, &kind}) {
+        l.key += '\0';
+        l.key += *part;
+      }
+      for (const auto& v : vals) {
+        l.key += '\0';
+        l.key += v;
+      }
+      auto [it, fresh] = lookup_index.try_emplace(l.key, lookups.size());
+      if (fresh) {
+        l.constraints = q.constraints;
+        l.name = std::move(name);
+        l.kind = std::move(kind);
+        l.values = vals;
+        lookups.push_back(std::move(l));
+      }
+      return it->second;
+    };
+    const std::string kind(PackageKindName(pkg.kind));
+    std::string name = internal::ScrubUtf8(pkg.name), source = internal::ScrubUtf8(pkg.source.name);
+    // The source half, unless the record is that source package itself.
+    const bool with_source = !source.empty() && !(kind == "source" && name == source);
+    parts[qi].first = add(std::move(name), kind);
+    if (with_source) parts[qi].second = add(std::move(source), "source");
+  }
+
+  if (queries.empty()) return Candidates{};
   LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
-  Txn txn(c.get());
-  LUCID_RETURN_IF_ERROR(txn.BeginRead());
-  LUCID_ASSIGN_OR_RETURN(auto out, b_->GetCandidates(c.get(), queries));
-  LUCID_RETURN_IF_ERROR(txn.Commit());
+  auto& cache = b_->vuln_cache();
+  std::vector<internal::DecodedVulnCache::List> lists(lookups.size());
+  auto memoised = [&](const internal::LatestState& state) {
+    bool all = true;
+    for (size_t i = 0; i < lookups.size(); ++i) {
+      lists[i] = cache.FindList(state.key, lookups[i].key);
+      all = all && lists[i];
+    }
+    return all;
+  };
+  // The hot path is one small query: the newest operations (another process
+  // may have committed one), then lists memoised under exactly those.
+  LUCID_ASSIGN_OR_RETURN(auto state, LatestOperations(c.get(), "vulnerability"));
+  if (!memoised(state)) {
+    Txn txn(c.get());
+    LUCID_RETURN_IF_ERROR(txn.BeginRead());
+    // Again inside the snapshot that the missing lists are read from.
+    LUCID_ASSIGN_OR_RETURN(state, LatestOperations(c.get(), "vulnerability"));
+    memoised(state);
+    LUCID_RETURN_IF_ERROR(ReadCandidateLists(*b_, c.get(), state, lookups, &lists));
+    LUCID_RETURN_IF_ERROR(txn.Commit());
+  }
+
+  Candidates out(queries.size());
+  for (size_t qi = 0; qi < queries.size(); ++qi) {
+    const auto& [bin, src] = parts[qi];
+    auto& list = out[qi];
+    list.reserve(lists[bin]->size() + (src == kNone ? 0 : lists[src]->size()));
+    list.insert(list.end(), lists[bin]->begin(), lists[bin]->end());
+    if (src != kNone) list.insert(list.end(), lists[src]->begin(), lists[src]->end());
+  }
   return out;
 }
 
 Result<std::optional<UpdateOperation>> SqlMatcherStore::LatestUpdateOperation(const std::string& updater) {
   LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
   std::optional<UpdateOperation> out;
-  LUCID_RETURN_IF_ERROR(c->Query(std::string("SELECT ") + kOpColumns +
-                                     " FROM lucid_update_operation WHERE updater = $1 ORDER BY id DESC LIMIT 1",
-                                 {std::string_view(updater)}, [&](const Row& r) {
-                                   out = OpFromRow(r);
-                                   return Status::Ok();
-                                 }));
+  LUCID_RETURN_IF_ERROR(c->Query(
+      std::string("SELECT ") + kOpColumns + " FROM lucid_update_operation WHERE updater = $1 ORDER BY id DESC LIMIT 1",
+      {std::string_view(updater)}, [&](const Row& r) {
+        out = OpFromRow(r);
+        return Status::Ok();
+      }));
   return out;
 }
 
 Result<std::unique_ptr<UpdateWriter>> SqlMatcherStore::BeginUpdate(const std::string& updater,
-                                                                  const std::string& fingerprint,
-                                                                  const std::string& kind) {
+                                                                   const std::string& fingerprint,
+                                                                   const std::string& kind) {
   if (updater.empty()) return InvalidArgument("update operation without updater name");
   if (kind != "vulnerability" && kind != "enrichment") return InvalidArgument("unknown update kind \"" + kind + "\"");
   LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
@@ -745,13 +841,13 @@ Result<UpdateDiff> SqlMatcherStore::GetUpdateDiff(const std::string& prev_ref, c
   LUCID_RETURN_IF_ERROR(txn.BeginRead());
   auto find = [&](const std::string& ref, UpdateOperation* op) -> Result<int64_t> {
     int64_t id = -1;
-    LUCID_RETURN_IF_ERROR(c->Query(std::string("SELECT id, ") + kOpColumns +
-                                       " FROM lucid_update_operation WHERE ref = $1",
-                                   {std::string_view(ref)}, [&](const Row& r) {
-                                     id = r.Int(0);
-                                     *op = OpFromRow(r, 1);
-                                     return Status::Ok();
-                                   }));
+    LUCID_RETURN_IF_ERROR(
+        c->Query(std::string("SELECT id, ") + kOpColumns + " FROM lucid_update_operation WHERE ref = $1",
+                 {std::string_view(ref)}, [&](const Row& r) {
+                   id = r.Int(0);
+                   *op = OpFromRow(r, 1);
+                   return Status::Ok();
+                 }));
     if (id < 0) return NotFound("update operation " + ref + " not found");
     return id;
   };
@@ -781,8 +877,8 @@ Status SqlMatcherStore::DeleteUpdateOperation(const std::string& ref) {
   LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
   Txn txn(c.get());
   LUCID_RETURN_IF_ERROR(txn.BeginWrite());
-  LUCID_ASSIGN_OR_RETURN(auto id, c->QueryInt("SELECT id FROM lucid_update_operation WHERE ref = $1",
-                                              {std::string_view(ref)}));
+  LUCID_ASSIGN_OR_RETURN(auto id,
+                         c->QueryInt("SELECT id FROM lucid_update_operation WHERE ref = $1", {std::string_view(ref)}));
   if (!id) return NotFound("update operation " + ref + " not found");
   LUCID_RETURN_IF_ERROR(DeleteOperationById(c.get(), *id));
   return txn.Commit();
@@ -795,13 +891,13 @@ Result<int64_t> SqlMatcherStore::GarbageCollect(int retention) {
   constexpr int64_t kMaxPerRun = 50;
   LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
   std::vector<int64_t> victims;
-  LUCID_RETURN_IF_ERROR(c->Query(
-      "SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY updater ORDER BY id DESC) AS rn "
-      "FROM lucid_update_operation) t WHERE rn > $1 ORDER BY id LIMIT $2",
-      {keep, kMaxPerRun}, [&](const Row& r) {
-        victims.push_back(r.Int(0));
-        return Status::Ok();
-      }));
+  LUCID_RETURN_IF_ERROR(
+      c->Query("SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY updater ORDER BY id DESC) AS rn "
+               "FROM lucid_update_operation) t WHERE rn > $1 ORDER BY id LIMIT $2",
+               {keep, kMaxPerRun}, [&](const Row& r) {
+                 victims.push_back(r.Int(0));
+                 return Status::Ok();
+               }));
   int64_t removed = 0;
   // One short transaction per operation keeps writers' waits short; readers
   // are never blocked (WAL / MVCC).
@@ -817,28 +913,55 @@ Result<int64_t> SqlMatcherStore::GarbageCollect(int retention) {
 
 Result<std::map<std::string, std::vector<std::string>>> SqlMatcherStore::GetEnrichments(
     const std::string& updater, const std::vector<std::string>& tags) {
-  LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
-  Txn txn(c.get());
-  LUCID_RETURN_IF_ERROR(txn.BeginRead());
   std::map<std::string, std::vector<std::string>> out;
-  LUCID_ASSIGN_OR_RETURN(auto uo, c->QueryInt("SELECT uo FROM lucid_latest_update_operation "
-                                              "WHERE updater = $1 AND kind = 'enrichment'",
-                                              {std::string_view(updater)}));
-  if (!uo) return out;
   // Distinct scrubbed tags (as stored), each reported under its first raw spelling.
   std::map<std::string, std::string> raw_of;
-  std::vector<std::string> clean;
-  for (const auto& raw_tag : tags) {
-    std::string tag = internal::ScrubUtf8(raw_tag);
-    if (raw_of.emplace(tag, raw_tag).second) clean.push_back(std::move(tag));
+  for (const auto& raw_tag : tags) raw_of.emplace(internal::ScrubUtf8(raw_tag), raw_tag);
+  if (raw_of.empty()) return out;
+  LUCID_ASSIGN_OR_RETURN(auto c, b_->Acquire());
+  auto& memo = b_->enrichment_memo();
+  std::map<std::string, internal::EnrichmentMemo::Records> found;  // scrubbed tag -> records
+  std::vector<std::string> missing;
+  auto memoised = [&](const internal::LatestState& state) {
+    found.clear();
+    missing.clear();
+    for (const auto& [tag, raw] : raw_of) {
+      if (auto r = memo.Find(updater, state.key, tag)) {
+        found[tag] = std::move(r);
+      } else {
+        missing.push_back(tag);
+      }
+    }
+    return missing.empty();
+  };
+  // The hot path is one small query: the current operation (another process
+  // may have committed one), then records memoised under exactly that one.
+  LUCID_ASSIGN_OR_RETURN(auto state, LatestOperations(c.get(), "enrichment", &updater));
+  if (state.uos.empty()) return out;
+  if (!memoised(state)) {
+    Txn txn(c.get());
+    LUCID_RETURN_IF_ERROR(txn.BeginRead());
+    // Again inside the snapshot that the missing records are read from.
+    LUCID_ASSIGN_OR_RETURN(state, LatestOperations(c.get(), "enrichment", &updater));
+    if (state.uos.empty()) return out;
+    memoised(state);
+    std::map<std::string, std::vector<std::string>> read;
+    LUCID_RETURN_IF_ERROR(
+        b_->QueryEnrichmentsByTag(c.get(), state.uos.front(), missing, [&](const std::string& tag, std::string&& json) {
+          if (!raw_of.count(tag)) return Internal("enrichment row for an unasked tag");
+          read[tag].push_back(std::move(json));
+          return Status::Ok();
+        }));
+    LUCID_RETURN_IF_ERROR(txn.Commit());
+    for (const auto& tag : missing) {
+      auto records = std::make_shared<const std::vector<std::string>>(std::move(read[tag]));
+      memo.Put(updater, state.key, tag, records);
+      found[tag] = std::move(records);
+    }
   }
-  LUCID_RETURN_IF_ERROR(b_->QueryEnrichmentsByTag(c.get(), *uo, clean, [&](const std::string& tag, std::string&& json) {
-    auto it = raw_of.find(tag);
-    if (it == raw_of.end()) return Internal("enrichment row for an unasked tag");
-    out[it->second].push_back(std::move(json));
-    return Status::Ok();
-  }));
-  LUCID_RETURN_IF_ERROR(txn.Commit());
+  for (const auto& [tag, records] : found) {
+    if (!records->empty()) out[raw_of.at(tag)] = *records;
+  }
   return out;
 }
 
@@ -884,22 +1007,22 @@ Result<StoreStats> SqlMatcherStore::Stats() {
   // One snapshot, so counts and operations agree with each other.
   Txn txn(c.get());
   LUCID_RETURN_IF_ERROR(txn.BeginRead());
-  LUCID_ASSIGN_OR_RETURN(auto st, BasicStats(*b_, c.get(), migrations_,
-                                             {"lucid_update_operation", "lucid_latest_update_operation", "lucid_vuln",
-                                              "lucid_uo_vuln", "lucid_enrichment", "lucid_enrichment_tag",
-                                              "lucid_uo_enrichment"}));
+  LUCID_ASSIGN_OR_RETURN(
+      auto st, BasicStats(*b_, c.get(), migrations_,
+                          {"lucid_update_operation", "lucid_latest_update_operation", "lucid_vuln", "lucid_uo_vuln",
+                           "lucid_enrichment", "lucid_enrichment_tag", "lucid_uo_enrichment"}));
   if (st.counts.count("update_operation")) {
-    LUCID_RETURN_IF_ERROR(c->Query(
-        "SELECT o.updater, n.ops, o.date, o.ref FROM lucid_update_operation o JOIN "
-        "(SELECT updater, count(*) AS ops, max(id) AS top FROM lucid_update_operation WHERE date <> '' "
-        "GROUP BY updater) n ON o.id = n.top ORDER BY o.updater",
-        {}, [&](const Row& r) {
-          auto& u = st.updaters[r.Text(0)];
-          u.operations = r.Int(1);
-          u.latest_date = r.Text(2);
-          u.latest_ref = r.Text(3);
-          return Status::Ok();
-        }));
+    LUCID_RETURN_IF_ERROR(
+        c->Query("SELECT o.updater, n.ops, o.date, o.ref FROM lucid_update_operation o JOIN "
+                 "(SELECT updater, count(*) AS ops, max(id) AS top FROM lucid_update_operation WHERE date <> '' "
+                 "GROUP BY updater) n ON o.id = n.top ORDER BY o.updater",
+                 {}, [&](const Row& r) {
+                   auto& u = st.updaters[r.Text(0)];
+                   u.operations = r.Int(1);
+                   u.latest_date = r.Text(2);
+                   u.latest_ref = r.Text(3);
+                   return Status::Ok();
+                 }));
   }
   LUCID_RETURN_IF_ERROR(txn.Commit());
   return st;

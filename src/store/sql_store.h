@@ -50,24 +50,27 @@ class SqlBackend {
   virtual std::string RowLockClause() const { return ""; }
   // Called outside any transaction after an update added many rows.
   virtual void AfterLargeUpdate(SqlConn*) {}
-  // Runs inside a read transaction on `c`.
-  virtual Result<std::vector<std::vector<Vulnerability>>> GetCandidates(SqlConn* c,
-                                                                         const std::vector<VulnQuery>& queries);
+  // Rows of operations `uos` answering each lookup: calls fn(lookup index,
+  // row id, content hash). Runs inside a read transaction on `c`.
+  virtual Status LookupCandidates(SqlConn* c, const std::vector<const internal::CandidateLookup*>& lookups,
+                                  const std::vector<int64_t>& uos,
+                                  const std::function<Status(size_t, int64_t, std::string&&)>& fn);
   // Enrichment records of operation `uo` per tag, each tag's in id order:
   // calls fn(tag, json). Runs inside a read transaction on `c`.
   virtual Status QueryEnrichmentsByTag(SqlConn* c, int64_t uo, const std::vector<std::string>& tags,
                                        const std::function<Status(const std::string&, std::string&&)>& fn);
 
- protected:
-  // Turns (query, id, hash) rows into records in `out`, in row order: cached
-  // ones are copied, the JSON of the others is fetched and decoded once.
-  Status ResolveCandidates(SqlConn* c, const std::vector<internal::CandidateRow>& rows,
-                           std::vector<std::vector<Vulnerability>>* out);
   // Calls `fn(id, json)` for each row of `ids`.
   virtual Status FetchVulnJson(SqlConn* c, const std::vector<int64_t>& ids,
                                const std::function<Status(int64_t, std::string&&)>& fn);
 
+  // Decoded records, memoised candidate lists and enrichments of this database.
+  internal::DecodedVulnCache& vuln_cache() { return vuln_cache_; }
+  internal::EnrichmentMemo& enrichment_memo() { return enrichment_memo_; }
+
+ private:
   internal::DecodedVulnCache vuln_cache_;
+  internal::EnrichmentMemo enrichment_memo_;
 };
 
 // Brings the schema described by `set` up to date, or explains why it cannot:
@@ -117,7 +120,7 @@ class SqlMatcherStore : public MatcherStore {
       : b_(std::move(b)), migrations_(std::move(migrations)) {}
 
   Result<bool> HasVulnerabilities() override;
-  Result<std::vector<std::vector<Vulnerability>>> GetCandidates(const std::vector<VulnQuery>& queries) override;
+  Result<Candidates> GetCandidates(const std::vector<VulnQuery>& queries) override;
   Result<std::optional<UpdateOperation>> LatestUpdateOperation(const std::string& updater) override;
   Result<std::unique_ptr<UpdateWriter>> BeginUpdate(const std::string& updater, const std::string& fingerprint,
                                                     const std::string& kind) override;

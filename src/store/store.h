@@ -50,10 +50,8 @@ class IndexerStore {
 
   // Per-(layer, scanner) results; `scanner_key` is Scanner::key(). The blob
   // is opaque to the store (the indexer's artifacts encoding).
-  virtual Result<std::optional<std::string>> GetLayerArtifacts(const Digest& layer,
-                                                               const std::string& scanner_key) = 0;
-  virtual Status PutLayerArtifacts(const Digest& layer, const std::string& scanner_key,
-                                   const std::string& blob) = 0;
+  virtual Result<std::optional<std::string>> GetLayerArtifacts(const Digest& layer, const std::string& scanner_key) = 0;
+  virtual Status PutLayerArtifacts(const Digest& layer, const std::string& scanner_key, const std::string& blob) = 0;
 
   // The stored report and the indexer state it was produced under.
   struct StoredReport {
@@ -94,6 +92,14 @@ struct VulnQuery {
   std::vector<matcher::Constraint> constraints;
 };
 
+// Candidates are shared and read-only: one decoded record serves every
+// query, report and thread that needs it, so a report copies only the
+// vulnerabilities that actually match. `id` is the store's row id.
+using VulnPtr = std::shared_ptr<const Vulnerability>;
+// One list per query, in query order: the candidates of the binary, then
+// those of the source, each in row id order.
+using Candidates = std::vector<std::vector<VulnPtr>>;
+
 class UpdateWriter {
  public:
   virtual ~UpdateWriter() = default;
@@ -112,13 +118,14 @@ struct UpdateDiff {
   std::vector<Vulnerability> removed;
 };
 
-
 class MatcherStore {
  public:
   virtual ~MatcherStore() = default;
 
   virtual Result<bool> HasVulnerabilities() = 0;
-  virtual Result<std::vector<std::vector<Vulnerability>>> GetCandidates(const std::vector<VulnQuery>& queries) = 0;
+  // Always reflects the newest committed operations, also those committed by
+  // other processes; queries may mix constraint lists (one call per report).
+  virtual Result<Candidates> GetCandidates(const std::vector<VulnQuery>& queries) = 0;
 
   // Newest operation of an updater (any kind), if any.
   virtual Result<std::optional<UpdateOperation>> LatestUpdateOperation(const std::string& updater) = 0;
@@ -133,8 +140,8 @@ class MatcherStore {
   virtual Result<int64_t> GarbageCollect(int retention) = 0;
 
   // Enrichment records of the latest operation of `updater` tagged with any of `tags`.
-  virtual Result<std::map<std::string, std::vector<std::string>>> GetEnrichments(const std::string& updater,
-                                                                                 const std::vector<std::string>& tags) = 0;
+  virtual Result<std::map<std::string, std::vector<std::string>>> GetEnrichments(
+      const std::string& updater, const std::vector<std::string>& tags) = 0;
   virtual Result<StoreStats> Stats() = 0;
 };
 

@@ -35,6 +35,8 @@ Result<std::optional<std::string>> SqlitePath(const std::string& connstring) {
 
 }  // namespace
 
+Result<std::optional<std::string>> SqlitePathFor(const std::string& connstring) { return SqlitePath(connstring); }
+
 Result<std::string> DefaultDataDir() {
   namespace fs = std::filesystem;
   std::string dir = Env("LUCID_DATA_DIR");

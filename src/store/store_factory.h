@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -20,6 +21,9 @@ namespace lucid::store {
 //   $LUCID_DATA_DIR if set and non-empty, else $XDG_DATA_HOME/lucid,
 //   else $HOME/.local/share/lucid.
 Result<std::string> DefaultDataDir();
+
+// The SQLite database file a connstring selects, or nullopt for PostgreSQL.
+Result<std::optional<std::string>> SqlitePathFor(const std::string& connstring);
 
 Result<std::shared_ptr<IndexerStore>> OpenIndexerStore(const std::string& connstring, bool migrate);
 Result<std::shared_ptr<MatcherStore>> OpenMatcherStore(const std::string& connstring, bool migrate);

@@ -59,7 +59,8 @@ struct PgServer {
     if (!mkdtemp(tmpl.data())) return false;
     dir = tmpl;
     int rc = 0;
-    std::string out = Shell(std::string(LUCID_SOURCE_DIR) + "/tools/start-postgres.sh --dir " + dir + " 2>/dev/null", &rc);
+    std::string out =
+        Shell(std::string(LUCID_SOURCE_DIR) + "/tools/start-postgres.sh --dir " + dir + " 2>/dev/null", &rc);
     dsn = LastLine(out);
     return rc == 0 && !dsn.empty();
   }
@@ -151,6 +152,19 @@ Vulnerability MakeVuln(const std::string& name, const std::string& pkg, PackageK
 std::set<std::string> Names(const std::vector<Vulnerability>& vs) {
   std::set<std::string> out;
   for (const auto& v : vs) out.insert(v.name);
+  return out;
+}
+
+std::set<std::string> Names(const std::vector<VulnPtr>& vs) {
+  std::set<std::string> out;
+  for (const auto& v : vs) out.insert(v->name);
+  return out;
+}
+
+// Names in list order, to check the order and that nothing is repeated.
+std::vector<std::string> NameList(const std::vector<VulnPtr>& vs) {
+  std::vector<std::string> out;
+  for (const auto& v : vs) out.push_back(v->name);
   return out;
 }
 
@@ -289,7 +303,7 @@ TEST_P(StoreTest, DeleteManifestsKeepsSharedLayers) {
   EXPECT_FALSE(idx_->GetLayerArtifacts(D('1'), "dpkg").value().has_value());  // only a's
   EXPECT_TRUE(idx_->GetLayerArtifacts(D('2'), "dpkg").value().has_value());   // shared with b
   EXPECT_TRUE(idx_->GetLayerArtifacts(D('3'), "dpkg").value().has_value());
-  EXPECT_TRUE(idx_->GetLayerArtifacts(D('4'), "dpkg").value().has_value());   // no manifest at all
+  EXPECT_TRUE(idx_->GetLayerArtifacts(D('4'), "dpkg").value().has_value());  // no manifest at all
   EXPECT_TRUE(idx_->ManifestsWithPackage("pa").value().empty());
   EXPECT_EQ(idx_->ManifestsWithPackage("zlib1g").value(), std::vector<Digest>{D('b')});
 
@@ -425,8 +439,9 @@ TEST_P(StoreTest, ConcurrentReadersAndWriters) {
         continue;
       }
       for (int k = 0; k < 1200; ++k) {
-        if (!(*w)->Add(MakeVuln("C" + std::to_string(i) + "-" + std::to_string(k), "p", PackageKind::kBinary,
-                                "Debian", "12")).ok())
+        if (!(*w)->Add(MakeVuln("C" + std::to_string(i) + "-" + std::to_string(k), "p", PackageKind::kBinary, "Debian",
+                                "12"))
+                 .ok())
           ++failures;
       }
       if (!(*w)->Commit().ok()) ++failures;
@@ -466,12 +481,14 @@ struct Record {
 TEST_P(StoreTest, CandidatesFollowLatestOperationAndConstraints) {
   EXPECT_FALSE(m_->HasVulnerabilities().value());
   EXPECT_FALSE(m_->LatestUpdateOperation("u1").value().has_value());
-  auto op1 = Update("u1", {MakeVuln("A", "openssl", PackageKind::kBinary, "Debian", "12"),
-                           MakeVuln("B", "openssl-src", PackageKind::kSource, "Debian", "12"),
-                           MakeVuln("C", "openssl", PackageKind::kBinary, "Debian", "11"),
-                           MakeVuln("D", "zlib", PackageKind::kBinary, "Debian", "12"),
-                           MakeVuln("N", "openssl", PackageKind::kBinary, "", ""),
-                           MakeVuln("S", "openssl", PackageKind::kSource, "Debian", "12")}, "fp1");
+  auto op1 = Update("u1",
+                    {MakeVuln("A", "openssl", PackageKind::kBinary, "Debian", "12"),
+                     MakeVuln("B", "openssl-src", PackageKind::kSource, "Debian", "12"),
+                     MakeVuln("C", "openssl", PackageKind::kBinary, "Debian", "11"),
+                     MakeVuln("D", "zlib", PackageKind::kBinary, "Debian", "12"),
+                     MakeVuln("N", "openssl", PackageKind::kBinary, "", ""),
+                     MakeVuln("S", "openssl", PackageKind::kSource, "Debian", "12")},
+                    "fp1");
   EXPECT_TRUE(m_->HasVulnerabilities().value());
   auto latest = m_->LatestUpdateOperation("u1");
   ASSERT_TRUE(latest.ok() && latest->has_value());
@@ -496,18 +513,20 @@ TEST_P(StoreTest, CandidatesFollowLatestOperationAndConstraints) {
   EXPECT_EQ(Names((*c)[3]), (std::set<std::string>{"A", "B", "C", "N"}));
   // Candidates come back whole, with the row id as id.
   for (const auto& v : (*c)[0]) {
-    EXPECT_FALSE(v.id.empty());
-    EXPECT_EQ(v.updater, "u1");
-    EXPECT_EQ(v.fixed_in_version, "1.2.3-1");
-    ASSERT_TRUE(v.range.has_value());
-    EXPECT_EQ(v.range->upper, "dpkg:1.2.3");
-    ASSERT_TRUE(v.package.has_value());
-    EXPECT_EQ(v.normalized_severity, Severity::kHigh);
+    EXPECT_FALSE(v->id.empty());
+    EXPECT_EQ(v->updater, "u1");
+    EXPECT_EQ(v->fixed_in_version, "1.2.3-1");
+    ASSERT_TRUE(v->range.has_value());
+    EXPECT_EQ(v->range->upper, "dpkg:1.2.3");
+    ASSERT_TRUE(v->package.has_value());
+    EXPECT_EQ(v->normalized_severity, Severity::kHigh);
   }
 
   // A second operation replaces u1's snapshot; another updater adds its own.
-  auto op2 = Update("u1", {MakeVuln("B", "openssl-src", PackageKind::kSource, "Debian", "12"),
-                           MakeVuln("E", "openssl", PackageKind::kBinary, "Debian", "12")}, "fp2");
+  auto op2 = Update("u1",
+                    {MakeVuln("B", "openssl-src", PackageKind::kSource, "Debian", "12"),
+                     MakeVuln("E", "openssl", PackageKind::kBinary, "Debian", "12")},
+                    "fp2");
   Update("u2", {MakeVuln("F", "openssl", PackageKind::kBinary, "Debian", "12")});
   c = m_->GetCandidates({{&deb12.rec, cons}});
   ASSERT_TRUE(c.ok());
@@ -537,7 +556,7 @@ TEST_P(StoreTest, OddBytesAreStoredAndMatched) {
   auto c = m_->GetCandidates({{&r.rec, {matcher::Constraint::kDistributionName}}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   ASSERT_EQ((*c)[0].size(), 1u);
-  EXPECT_EQ((*c)[0][0].package->name, "pkg\xEF\xBF\xBD\xEF\xBF\xBD(");
+  EXPECT_EQ((*c)[0][0]->package->name, "pkg\xEF\xBF\xBD\xEF\xBF\xBD(");
 
   IndexReport rep = SampleReport(D('c'), bad, "");
   ASSERT_TRUE(idx_->PutIndexReport(rep, {D('1')}, "s").ok());
@@ -734,19 +753,199 @@ TEST_P(StoreTest, CandidateCacheNeverServesReplacedRows) {
   auto c = m_->GetCandidates({{&deb12.rec, cons}});
   ASSERT_TRUE(c.ok());
   ASSERT_EQ((*c)[0].size(), 1u);
-  const std::string old_id = (*c)[0][0].id;
+  const std::string old_id = (*c)[0][0]->id;
   ASSERT_TRUE(m_->DeleteUpdateOperation(op1.ref).ok());
   Update("u", {MakeVuln("NEW", "openssl", PackageKind::kBinary, "Debian", "12")});
   c = m_->GetCandidates({{&deb12.rec, cons}, {&deb12.rec, cons}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   for (const auto& list : *c) {
     ASSERT_EQ(list.size(), 1u);
-    EXPECT_EQ(list[0].name, "NEW");
-    EXPECT_EQ(list[0].description, "desc of NEW");
+    EXPECT_EQ(list[0]->name, "NEW");
+    EXPECT_EQ(list[0]->description, "desc of NEW");
   }
   if (GetParam() == "sqlite") {
-    EXPECT_EQ((*c)[0][0].id, old_id);  // the id was indeed reused
+    EXPECT_EQ((*c)[0][0]->id, old_id);  // the id was indeed reused
   }
+}
+
+// Candidate lists are memoised per store and reused only while the latest
+// update operations are the ones they were read under. Commits and deletes
+// made by another process (its own store, its own cache) must show in the
+// very next lookup.
+TEST_P(StoreTest, CandidatesFollowCommitsOfOtherProcesses) {
+  const std::string cs = connstring_;
+  Record deb12("openssl", "openssl-src", "Debian", "12");
+  const std::vector<matcher::Constraint> cons{matcher::Constraint::kDistributionName,
+                                              matcher::Constraint::kDistributionVersionId};
+  Update("u1", {MakeVuln("A", "openssl", PackageKind::kBinary, "Debian", "12"),
+                MakeVuln("B", "openssl-src", PackageKind::kSource, "Debian", "12")});
+  auto first = m_->GetCandidates({{&deb12.rec, cons}});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(NameList((*first)[0]), (std::vector<std::string>{"A", "B"}));
+  // Unchanged data: the same shared records come back.
+  auto again = m_->GetCandidates({{&deb12.rec, cons}});
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ((*again)[0].size(), 2u);
+  EXPECT_EQ((*again)[0][0].get(), (*first)[0][0].get());
+
+  // Another process replaces u1's snapshot (A goes, C comes) and adds u2.
+  EXPECT_EQ(InChild([cs] {
+              auto s = OpenMatcherStore(cs, false);
+              if (!s.ok()) return 2;
+              for (const char* u : {"u1", "u2"}) {
+                auto w = (*s)->BeginUpdate(u, "fp2", "vulnerability");
+                if (!w.ok()) return 3;
+                if (std::string(u) == "u1") {
+                  if (!(*w)->Add(MakeVuln("B", "openssl-src", PackageKind::kSource, "Debian", "12")).ok()) return 4;
+                  if (!(*w)->Add(MakeVuln("C", "openssl", PackageKind::kBinary, "Debian", "12")).ok()) return 4;
+                } else if (!(*w)->Add(MakeVuln("D", "openssl", PackageKind::kBinary, "Debian", "12")).ok()) {
+                  return 4;
+                }
+                if (!(*w)->Commit().ok()) return 5;
+              }
+              return 0;
+            }),
+            0);
+  auto c = m_->GetCandidates({{&deb12.rec, cons}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(Names((*c)[0]), (std::set<std::string>{"B", "C", "D"}));
+  // B is the same row in both operations: still the same shared record.
+  for (const auto& v : (*c)[0]) {
+    if (v->name == "B") {
+      EXPECT_EQ(v.get(), (*first)[0][1].get());
+    }
+  }
+
+  // Another process deletes u1's newest operation: the older one is current again.
+  EXPECT_EQ(InChild([cs] {
+              auto s = OpenMatcherStore(cs, false);
+              if (!s.ok()) return 2;
+              auto op = (*s)->LatestUpdateOperation("u1");
+              if (!op.ok() || !op->has_value()) return 3;
+              return (*s)->DeleteUpdateOperation((*op)->ref).ok() ? 0 : 4;
+            }),
+            0);
+  c = m_->GetCandidates({{&deb12.rec, cons}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(Names((*c)[0]), (std::set<std::string>{"A", "B", "D"}));
+
+  // Garbage collection by another process leaves the current answer alone.
+  EXPECT_EQ(InChild([cs] {
+              auto s = OpenMatcherStore(cs, false);
+              return s.ok() && (*s)->GarbageCollect(1).ok() ? 0 : 2;
+            }),
+            0);
+  c = m_->GetCandidates({{&deb12.rec, cons}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(Names((*c)[0]), (std::set<std::string>{"A", "B", "D"}));
+}
+
+// Enrichments are memoised per store for the current operation; another
+// process's new operation must show in the very next lookup, tags without
+// records included.
+TEST_P(StoreTest, EnrichmentsFollowCommitsOfOtherProcesses) {
+  const std::string cs = connstring_;
+  auto w = m_->BeginUpdate("clair.cvss", "e1", "enrichment");
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->AddEnrichment({"CVE-1"}, R"({"score":1})").ok());
+  ASSERT_TRUE((*w)->AddEnrichment({"CVE-1"}, R"({"score":1.5})").ok());
+  ASSERT_TRUE((*w)->Commit().ok());
+  for (int round = 0; round < 2; ++round) {  // the second one is served from the memo
+    auto e = m_->GetEnrichments("clair.cvss", {"CVE-1", "CVE-2"});
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    EXPECT_EQ((*e)["CVE-1"], (std::vector<std::string>{R"({"score":1})", R"({"score":1.5})"}));
+    EXPECT_EQ(e->count("CVE-2"), 0u);
+  }
+  EXPECT_EQ(InChild([cs] {
+              auto s = OpenMatcherStore(cs, false);
+              if (!s.ok()) return 2;
+              auto w = (*s)->BeginUpdate("clair.cvss", "e2", "enrichment");
+              if (!w.ok() || !(*w)->AddEnrichment({"CVE-2"}, R"({"score":2})").ok()) return 3;
+              return (*w)->Commit().ok() ? 0 : 4;
+            }),
+            0);
+  auto e = m_->GetEnrichments("clair.cvss", {"CVE-1", "CVE-2"});
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->count("CVE-1"), 0u);
+  EXPECT_EQ((*e)["CVE-2"], std::vector<std::string>{R"({"score":2})"});
+  // Deleting it (elsewhere) brings the first operation back.
+  EXPECT_EQ(InChild([cs] {
+              auto s = OpenMatcherStore(cs, false);
+              if (!s.ok()) return 2;
+              auto op = (*s)->LatestUpdateOperation("clair.cvss");
+              if (!op.ok() || !op->has_value()) return 3;
+              return (*s)->DeleteUpdateOperation((*op)->ref).ok() ? 0 : 4;
+            }),
+            0);
+  e = m_->GetEnrichments("clair.cvss", {"CVE-1", "CVE-2"});
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ((*e)["CVE-1"].size(), 2u);
+  EXPECT_EQ(e->count("CVE-2"), 0u);
+}
+
+// One call may carry the queries of several matchers (different constraint
+// lists); binaries of one source share the source's records. Each list holds
+// the binary's candidates, then the source's, each in row id order, and a
+// memoised answer equals a fresh store's.
+TEST_P(StoreTest, CandidatesOfManyRecordsAndConstraintLists) {
+  std::vector<Vulnerability> vs;
+  for (int i = 0; i < 3; ++i) {
+    vs.push_back(MakeVuln("G" + std::to_string(i), "glibc", PackageKind::kSource, "Debian", "12"));
+    vs.push_back(MakeVuln("L" + std::to_string(i), "libc6", PackageKind::kBinary, "Debian", "12"));
+  }
+  vs.push_back(MakeVuln("B0", "libc-bin", PackageKind::kBinary, "Debian", "12"));
+  vs.push_back(MakeVuln("G11", "glibc", PackageKind::kSource, "Debian", "11"));
+  vs.push_back(MakeVuln("ANY", "libc6", PackageKind::kBinary, "", ""));
+  Update("u", vs);
+  Record libc6("libc6", "glibc", "Debian", "12"), libcbin("libc-bin", "glibc", "Debian", "12"),
+      glibc("glibc", "glibc", "Debian", "12");
+  glibc.pkg.kind = PackageKind::kSource;
+  using matcher::Constraint;
+  const std::vector<Constraint> dist{Constraint::kDistributionName, Constraint::kDistributionVersionId};
+  const std::vector<VulnQuery> qs{{&libc6.rec, dist}, {&libcbin.rec, dist}, {&glibc.rec, dist},
+                                  {&libc6.rec, {}},   {&libcbin.rec, {}},   {&libc6.rec, dist}};
+  auto check = [&](const Candidates& c) {
+    ASSERT_EQ(c.size(), qs.size());
+    EXPECT_EQ(NameList(c[0]), (std::vector<std::string>{"L0", "L1", "L2", "G0", "G1", "G2"}));
+    EXPECT_EQ(NameList(c[1]), (std::vector<std::string>{"B0", "G0", "G1", "G2"}));
+    EXPECT_EQ(NameList(c[2]), (std::vector<std::string>{"G0", "G1", "G2"}));  // the source itself: once
+    EXPECT_EQ(Names(c[3]), (std::set<std::string>{"L0", "L1", "L2", "ANY", "G0", "G1", "G2", "G11"}));
+    EXPECT_EQ(c[3].size(), 8u);
+    EXPECT_EQ(Names(c[4]), (std::set<std::string>{"B0", "G0", "G1", "G2", "G11"}));
+    EXPECT_EQ(NameList(c[5]), NameList(c[0]));
+    for (const auto& list : c) {
+      // Row id order within each half (binary rows, then source rows).
+      for (size_t i = 1; i < list.size(); ++i) {
+        if (list[i]->package->kind != list[i - 1]->package->kind) continue;
+        EXPECT_LT(std::stoll(list[i - 1]->id), std::stoll(list[i]->id)) << list[i]->name;
+      }
+    }
+    // The binaries of one source share its decoded records.
+    EXPECT_EQ(c[0][3].get(), c[1][1].get());
+  };
+  auto fresh = m_->GetCandidates(qs);
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  check(*fresh);
+  auto memo = m_->GetCandidates(qs);
+  ASSERT_TRUE(memo.ok()) << memo.status().ToString();
+  check(*memo);
+  auto other = OpenMatcherStore(connstring_, false);
+  ASSERT_TRUE(other.ok());
+  auto theirs = (*other)->GetCandidates(qs);
+  ASSERT_TRUE(theirs.ok()) << theirs.status().ToString();
+  check(*theirs);
+  for (size_t i = 0; i < qs.size(); ++i) {
+    ASSERT_EQ((*theirs)[i].size(), (*memo)[i].size());
+    for (size_t k = 0; k < (*memo)[i].size(); ++k) {
+      EXPECT_EQ((*theirs)[i][k]->id, (*memo)[i][k]->id);
+      EXPECT_EQ(json::Serialize(json::EncodeVulnerability(*(*theirs)[i][k])),
+                json::Serialize(json::EncodeVulnerability(*(*memo)[i][k])));
+    }
+  }
+  // No query, no rows; a query without a package is refused.
+  EXPECT_TRUE(m_->GetCandidates({}).value().empty());
+  matcher::IndexRecord bare;
+  EXPECT_EQ(m_->GetCandidates({{&bare, {}}}).status().code(), StatusCode::kInvalidArgument);
 }
 
 // Stored reports are cached decoded; a rewrite of the report (a failed index
@@ -834,8 +1033,10 @@ TEST_P(StoreTest, CandidateLookupAtScale) {
   std::vector<VulnQuery> qs;
   for (int i = 0; i < 150; ++i) {
     int id = static_cast<int>(rng() % kNames);
-    recs.push_back(std::make_unique<Record>("pkg" + std::to_string(id), "pkg" + std::to_string(id + 1), "Debian", "12"));
-    qs.push_back({&recs.back()->rec, {matcher::Constraint::kDistributionName, matcher::Constraint::kDistributionVersionId}});
+    recs.push_back(
+        std::make_unique<Record>("pkg" + std::to_string(id), "pkg" + std::to_string(id + 1), "Debian", "12"));
+    qs.push_back(
+        {&recs.back()->rec, {matcher::Constraint::kDistributionName, matcher::Constraint::kDistributionVersionId}});
   }
   auto cpu_ms = [] {
     timespec ts{};
@@ -863,16 +1064,17 @@ TEST_P(StoreTest, CandidateLookupAtScale) {
       total += (*c)[i].size();
       ASSERT_EQ((*c)[i].size(), expected[i]) << qs[i].record->package->name;
       for (const auto& v : (*c)[i]) {
-        ASSERT_EQ(v.package->name, qs[i].record->package->name);
-        ASSERT_EQ(v.distribution->version_id, "12");
+        ASSERT_EQ(v->package->name, qs[i].record->package->name);
+        ASSERT_EQ(v->distribution->version_id, "12");
       }
     }
     best = std::min(best, ms);
     sum += ms;
   }
-  std::printf("[ %s ] GetCandidates(150 records) -> %zu candidates: best %.2f ms, mean %.2f ms, "
-              "best client CPU %.2f ms\n",
-              GetParam().c_str(), total, best, sum / kRuns, best_cpu);
+  std::printf(
+      "[ %s ] GetCandidates(150 records) -> %zu candidates: best %.2f ms, mean %.2f ms, "
+      "best client CPU %.2f ms\n",
+      GetParam().c_str(), total, best, sum / kRuns, best_cpu);
   EXPECT_GE(total, 300u);
 }
 
@@ -983,7 +1185,10 @@ TEST(StoreFactory, DefaultDataDirAndEmptyConnstring) {
   EXPECT_EQ((*s)->Stats().value().backend, "sqlite");
   s = Result<std::shared_ptr<MatcherStore>>(Internal("x"));
   unsetenv("XDG_DATA_HOME");
-  if (saved_data.empty()) unsetenv("LUCID_DATA_DIR"); else setenv("LUCID_DATA_DIR", saved_data.c_str(), 1);
+  if (saved_data.empty())
+    unsetenv("LUCID_DATA_DIR");
+  else
+    setenv("LUCID_DATA_DIR", saved_data.c_str(), 1);
   fs::remove_all(base);
 }
 
@@ -1010,7 +1215,8 @@ TEST(PgConnString, PoolOptionsAndDefaults) {
   EXPECT_EQ(o.count("pool_max_conns"), 0u);
   EXPECT_EQ(kv->display.find("p w"), std::string::npos);
 
-  auto url = ParsePgConnString("postgres://clair:secret@db:5432/clair?sslmode=disable&pool_max_conns=7&application_name=x");
+  auto url =
+      ParsePgConnString("postgres://clair:secret@db:5432/clair?sslmode=disable&pool_max_conns=7&application_name=x");
   ASSERT_TRUE(url.ok()) << url.status().ToString();
   EXPECT_EQ(url->pool_max_conns, 7);
   std::map<std::string, std::string> u(url->options.begin(), url->options.end());
@@ -1026,11 +1232,14 @@ TEST(PgConnString, PoolOptionsAndDefaults) {
 
 TEST(StoreUtil, ScrubUtf8) {
   EXPECT_EQ(internal::ScrubUtf8("plain ascii"), "plain ascii");
-  EXPECT_EQ(internal::ScrubUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
-  EXPECT_EQ(internal::ScrubUtf8(std::string("a\0b", 3)), "a\xEF\xBF\xBD" "b");
-  EXPECT_EQ(internal::ScrubUtf8("\xc0\xaf"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong
+  EXPECT_EQ(internal::ScrubUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+            "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+  EXPECT_EQ(internal::ScrubUtf8(std::string("a\0b", 3)),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(internal::ScrubUtf8("\xc0\xaf"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong
   EXPECT_EQ(internal::ScrubUtf8("\xed\xa0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
-  EXPECT_EQ(internal::ScrubUtf8("x\xe2\x82"), "x\xEF\xBF\xBD\xEF\xBF\xBD");  // truncated
+  EXPECT_EQ(internal::ScrubUtf8("x\xe2\x82"), "x\xEF\xBF\xBD\xEF\xBF\xBD");                // truncated
 }
 
 TEST(StoreUtil, Fnv1aMatchesReferenceValues) {
@@ -1041,7 +1250,6 @@ TEST(StoreUtil, Fnv1aMatchesReferenceValues) {
   EXPECT_LT(internal::AdvisoryLockId("foobar"), 0);  // used as a signed bigint
 }
 #endif
-
 
 }  // namespace
 }  // namespace lucid::store

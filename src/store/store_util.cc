@@ -67,7 +67,8 @@ std::string ScrubUtf8(std::string_view s) {
       cp = (cp << 6) | (p[i + k] & 0x3f);
     }
     // Overlong forms, surrogates and code points past U+10FFFF are invalid too.
-    if (ok && ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))) {
+    if (ok && ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+               (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))) {
       ok = false;
     }
     if (ok) {
@@ -129,23 +130,26 @@ Result<Vulnerability> DecodeStoredVuln(std::string_view text, int64_t id) {
   return vuln;
 }
 
-std::shared_ptr<const Vulnerability> DecodedVulnCache::Lookup(int64_t id, std::string_view hash) {
+VulnPtr DecodedVulnCache::Lookup(int64_t id, std::string_view hash) {
   std::lock_guard<std::mutex> l(mu_);
   auto it = entries_.find(id);
   if (it == entries_.end() || it->second.hash != hash) return nullptr;
   return it->second.vuln;
 }
 
-Result<std::shared_ptr<const Vulnerability>> DecodedVulnCache::Insert(int64_t id, std::string hash,
-                                                                      std::string_view json) {
+void DecodedVulnCache::MakeRoom(size_t cost) {
+  if (bytes_ + cost <= max_bytes_) return;
+  entries_.clear();
+  lists_.clear();
+  bytes_ = 0;
+}
+
+Result<VulnPtr> DecodedVulnCache::Insert(int64_t id, std::string hash, std::string_view json) {
   LUCID_ASSIGN_OR_RETURN(Vulnerability v, DecodeStoredVuln(json, id));
   auto shared = std::make_shared<const Vulnerability>(std::move(v));
   const size_t cost = json.size() + hash.size() + 256;  // about the decoded size
   std::lock_guard<std::mutex> l(mu_);
-  if (bytes_ + cost > max_bytes_) {
-    entries_.clear();
-    bytes_ = 0;
-  }
+  MakeRoom(cost);
   Entry& e = entries_[id];
   bytes_ -= std::min(bytes_, e.cost);
   e.hash = std::move(hash);
@@ -153,6 +157,70 @@ Result<std::shared_ptr<const Vulnerability>> DecodedVulnCache::Insert(int64_t id
   e.cost = cost;
   bytes_ += cost;
   return shared;
+}
+
+DecodedVulnCache::List DecodedVulnCache::FindList(std::string_view state, std::string_view key) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (state != lists_state_) return nullptr;
+  auto it = lists_.find(std::string(key));
+  return it == lists_.end() ? nullptr : it->second;
+}
+
+namespace {
+size_t ListCost(const std::string& key, const std::vector<VulnPtr>& list) {
+  return key.size() + list.size() * sizeof(VulnPtr) + 96;
+}
+}  // namespace
+
+void DecodedVulnCache::PutList(const std::string& state, std::string key, List list) {
+  if (!list) return;
+  std::lock_guard<std::mutex> l(mu_);
+  if (state != lists_state_) {
+    // Lists of an older state can never answer again.
+    for (const auto& [k, old] : lists_) bytes_ -= std::min(bytes_, ListCost(k, *old));
+    lists_.clear();
+    lists_state_ = state;
+  }
+  const size_t cost = ListCost(key, *list);
+  MakeRoom(cost);
+  auto [it, fresh] = lists_.try_emplace(std::move(key), list);
+  if (!fresh) {
+    bytes_ -= std::min(bytes_, ListCost(it->first, *it->second));
+    it->second = std::move(list);
+  }
+  bytes_ += cost;
+}
+
+EnrichmentMemo::Records EnrichmentMemo::Find(const std::string& updater, std::string_view state,
+                                             const std::string& tag) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto u = updaters_.find(updater);
+  if (u == updaters_.end() || u->second.state != state) return nullptr;
+  auto it = u->second.tags.find(tag);
+  return it == u->second.tags.end() ? nullptr : it->second;
+}
+
+void EnrichmentMemo::Put(const std::string& updater, const std::string& state, const std::string& tag,
+                         Records records) {
+  if (!records) return;
+  size_t cost = tag.size() + 96;
+  for (const auto& r : *records) cost += r.size() + sizeof(std::string);
+  std::lock_guard<std::mutex> l(mu_);
+  if (bytes_ + cost > max_bytes_) {
+    updaters_.clear();
+    bytes_ = 0;
+  }
+  PerUpdater& u = updaters_[updater];
+  if (u.state != state) {
+    bytes_ -= std::min(bytes_, u.bytes);
+    u.tags.clear();
+    u.bytes = 0;
+    u.state = state;
+  }
+  // An existing entry holds the same records (same operation): keep it.
+  if (!u.tags.emplace(tag, std::move(records)).second) return;
+  u.bytes += cost;
+  bytes_ += cost;
 }
 
 EnrichmentRow MakeEnrichmentRow(const std::string& updater, const std::vector<std::string>& tags,
@@ -178,15 +246,24 @@ EnrichmentRow MakeEnrichmentRow(const std::string& updater, const std::vector<st
 std::string_view ConstraintColumn(matcher::Constraint c) {
   using matcher::Constraint;
   switch (c) {
-    case Constraint::kDistributionDid: return "dist_did";
-    case Constraint::kDistributionName: return "dist_name";
-    case Constraint::kDistributionVersion: return "dist_version";
-    case Constraint::kDistributionVersionId: return "dist_version_id";
-    case Constraint::kDistributionVersionCodeName: return "dist_version_code_name";
-    case Constraint::kDistributionPrettyName: return "dist_pretty_name";
-    case Constraint::kRepositoryName: return "repo_name";
-    case Constraint::kRepositoryKey: return "repo_key";
-    case Constraint::kPackageModule: return "package_module";
+    case Constraint::kDistributionDid:
+      return "dist_did";
+    case Constraint::kDistributionName:
+      return "dist_name";
+    case Constraint::kDistributionVersion:
+      return "dist_version";
+    case Constraint::kDistributionVersionId:
+      return "dist_version_id";
+    case Constraint::kDistributionVersionCodeName:
+      return "dist_version_code_name";
+    case Constraint::kDistributionPrettyName:
+      return "dist_pretty_name";
+    case Constraint::kRepositoryName:
+      return "repo_name";
+    case Constraint::kRepositoryKey:
+      return "repo_key";
+    case Constraint::kPackageModule:
+      return "package_module";
   }
   return "package_module";
 }
@@ -196,15 +273,24 @@ std::string ConstraintValue(const matcher::IndexRecord& r, matcher::Constraint c
   const Distribution* d = r.distribution;
   const Repository* repo = r.repository;
   switch (c) {
-    case Constraint::kDistributionDid: return d ? d->did : "";
-    case Constraint::kDistributionName: return d ? d->name : "";
-    case Constraint::kDistributionVersion: return d ? d->version : "";
-    case Constraint::kDistributionVersionId: return d ? d->version_id : "";
-    case Constraint::kDistributionVersionCodeName: return d ? d->version_code_name : "";
-    case Constraint::kDistributionPrettyName: return d ? d->pretty_name : "";
-    case Constraint::kRepositoryName: return repo ? repo->name : "";
-    case Constraint::kRepositoryKey: return repo ? repo->key : "";
-    case Constraint::kPackageModule: return r.package ? r.package->module : "";
+    case Constraint::kDistributionDid:
+      return d ? d->did : "";
+    case Constraint::kDistributionName:
+      return d ? d->name : "";
+    case Constraint::kDistributionVersion:
+      return d ? d->version : "";
+    case Constraint::kDistributionVersionId:
+      return d ? d->version_id : "";
+    case Constraint::kDistributionVersionCodeName:
+      return d ? d->version_code_name : "";
+    case Constraint::kDistributionPrettyName:
+      return d ? d->pretty_name : "";
+    case Constraint::kRepositoryName:
+      return repo ? repo->name : "";
+    case Constraint::kRepositoryKey:
+      return repo ? repo->key : "";
+    case Constraint::kPackageModule:
+      return r.package ? r.package->module : "";
   }
   return "";
 }

@@ -39,8 +39,8 @@ std::string NowRfc3339();
 // The stored form of a vulnerability: content hash, canonical JSON and the
 // columns GetCandidates filters on. Order of `cols` is kVulnColumns.
 inline constexpr std::string_view kVulnColumns[] = {
-    "updater",      "name",          "package_name",   "package_kind",     "package_module",
-    "dist_did",     "dist_name",     "dist_version",   "dist_version_id",  "dist_version_code_name",
+    "updater",          "name",      "package_name", "package_kind",    "package_module",
+    "dist_did",         "dist_name", "dist_version", "dist_version_id", "dist_version_code_name",
     "dist_pretty_name", "repo_name", "repo_key"};
 inline constexpr size_t kNumVulnColumns = std::size(kVulnColumns);
 struct VulnRow {
@@ -57,32 +57,91 @@ Result<Vulnerability> DecodeStoredVuln(std::string_view json, int64_t id);
 // fetch nor decode the JSON of records seen before. An entry is reused only
 // when the row's content hash matches the one it was decoded from, so a
 // reused row id (SQLite may reuse ids after garbage collection) can never
-// return a stale record. Bounded by bytes; when full it starts over (simple,
-// and the working set refills in one request).
+// return a stale record.
+//
+// It also memoises whole candidate lists per lookup (CandidateLookup::key),
+// tagged with the state of the latest update operations they were read under
+// (LatestState). Committed operations never change and their refs are
+// never reused, so a list is exact for as long as that state is current; a
+// caller that reads the state first (one cheap query) knows whether a list
+// still answers, even when another process has committed since.
+//
+// Bounded by bytes (records and lists together); when full it starts over
+// (simple, and the working set refills in one request).
 class DecodedVulnCache {
  public:
+  using List = std::shared_ptr<const std::vector<VulnPtr>>;
+
   explicit DecodedVulnCache(size_t max_bytes = size_t{96} << 20) : max_bytes_(max_bytes) {}
-  std::shared_ptr<const Vulnerability> Lookup(int64_t id, std::string_view hash);
-  Result<std::shared_ptr<const Vulnerability>> Insert(int64_t id, std::string hash, std::string_view json);
+  VulnPtr Lookup(int64_t id, std::string_view hash);
+  Result<VulnPtr> Insert(int64_t id, std::string hash, std::string_view json);
+
+  // The list memoised for `key` under `state`, or null.
+  List FindList(std::string_view state, std::string_view key);
+  // Memoises `list` for `key` under `state`; a new state drops the lists of
+  // the previous one.
+  void PutList(const std::string& state, std::string key, List list);
 
  private:
   struct Entry {
     std::string hash;
-    std::shared_ptr<const Vulnerability> vuln;
+    VulnPtr vuln;
     size_t cost = 0;
   };
+  void MakeRoom(size_t cost);  // with mu_ held
+
   std::mutex mu_;
   std::unordered_map<int64_t, Entry> entries_;
+  std::string lists_state_;
+  std::unordered_map<std::string, List> lists_;
   size_t bytes_ = 0;
   const size_t max_bytes_;
 };
 
-// One candidate row before its record is resolved: which query it answers,
-// its row id and content hash.
-struct CandidateRow {
-  size_t query;
-  int64_t id;
-  std::string hash;
+// Enrichment records by (updater, tag), memoised for one latest enrichment
+// operation of that updater (named by `state`, its id and ref: committed
+// operations never change), so a report's CVSS lookup is one cheap query
+// for the current operation. Tags without records are memoised too. Bounded
+// by bytes; starts over when full.
+class EnrichmentMemo {
+ public:
+  using Records = std::shared_ptr<const std::vector<std::string>>;
+
+  explicit EnrichmentMemo(size_t max_bytes = size_t{32} << 20) : max_bytes_(max_bytes) {}
+  // Records of `tag` memoised for `updater` under `state`, or null.
+  Records Find(const std::string& updater, std::string_view state, const std::string& tag);
+  // A new state for `updater` drops what was memoised under its previous one.
+  void Put(const std::string& updater, const std::string& state, const std::string& tag, Records records);
+
+ private:
+  struct PerUpdater {
+    std::string state;
+    std::unordered_map<std::string, Records> tags;
+    size_t bytes = 0;
+  };
+  std::mutex mu_;
+  std::unordered_map<std::string, PerUpdater> updaters_;
+  size_t bytes_ = 0;
+  const size_t max_bytes_;
+};
+
+// The latest operations of one kind: their ids (for the lookup SQL) and a
+// string naming them exactly (ids and refs), the key of memoised results.
+struct LatestState {
+  std::vector<int64_t> uos;
+  std::string key;
+};
+
+// One distinct candidate lookup: the rows whose package (name, kind) and the
+// columns named by `constraints` equal these values. A record needs one for
+// its binary and, usually, one for its source; the binaries built from one
+// source share the source's lookup.
+struct CandidateLookup {
+  std::vector<matcher::Constraint> constraints;
+  std::string name;                 // scrubbed like the stored column
+  std::string kind;                 // PackageKindName
+  std::vector<std::string> values;  // one per constraint, scrubbed
+  std::string key;                  // all of the above, unambiguously
 };
 
 struct EnrichmentRow {

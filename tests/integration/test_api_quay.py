@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -32,6 +33,7 @@ _registry = None
 _feeds = None
 REGISTRY = None
 FEEDS = None
+TLS_CA = None  # PEM file the test client trusts for https:// bases (SplitTlsTest)
 
 
 def setUpModule():
@@ -77,7 +79,11 @@ class Reply:
 
 def call(base, method, path, body=None, headers=None, timeout=600):
     u = urllib.parse.urlsplit(base)
-    c = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    if u.scheme == "https":
+        c = http.client.HTTPSConnection(u.hostname, u.port, timeout=timeout,
+                                        context=ssl.create_default_context(cafile=TLS_CA))
+    else:
+        c = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
     try:
         h = dict(headers or {})
         data = None
@@ -131,9 +137,10 @@ class QuayFlow:
     # --- process management -------------------------------------------------
 
     @classmethod
-    def write_config(cls, name, api_port, intro_port, extra=""):
+    def write_config(cls, name, api_port, intro_port, extra="", top=""):
         path = os.path.join(cls.tmp, name + ".yaml")
         with open(path, "w") as f:
+            f.write(top)
             f.write("http_listen_addr: 127.0.0.1:%d\n" % api_port)
             f.write("introspection_addr: 127.0.0.1:%d\n" % intro_port)
             f.write("log_level: info\n")
@@ -590,6 +597,40 @@ class SplitTest(QuayFlow, unittest.TestCase):
                  headers=self.auth())
         self.assertEqual(r.status, 404)
 
+
+class SplitTlsTest(SplitTest):
+    """Split mode with TLS on both API listeners (tls.cert/key, made here with
+    the openssl CLI). The matcher reaches https://indexer trusting the
+    certificate through tls.root_ca; introspection stays plain HTTP."""
+
+    @classmethod
+    def start(cls):
+        global TLS_CA
+        cert, key = os.path.join(cls.tmp, "cert.pem"), os.path.join(cls.tmp, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                       check=True, capture_output=True)
+        TLS_CA = cert
+        iapi, iintro, mapi, mintro = free_port(), free_port(), free_port(), free_port()
+        tls = "tls:\n  cert: %s\n  key: %s\n" % (cert, key)
+        iconf = cls.write_config("indexer", iapi, iintro, top=tls)
+        mconf = cls.write_config("matcher", mapi, mintro, "  indexer_addr: https://127.0.0.1:%d/\n" % iapi,
+                                 top=tls + "  root_ca: %s\n" % cert)
+        cls.launch("indexer", "indexer", iconf, os.path.join(cls.tmp, "indexer-data"))
+        cls.launch("matcher", "matcher", mconf, os.path.join(cls.tmp, "matcher-data"))
+        cls.indexer, cls.matcher = "https://127.0.0.1:%d" % iapi, "https://127.0.0.1:%d" % mapi
+        cls.indexer_intro, cls.matcher_intro = "http://127.0.0.1:%d" % iintro, "http://127.0.0.1:%d" % mintro
+        cls.wait_ready("indexer", cls.indexer_intro)
+        cls.wait_ready("matcher", cls.matcher_intro)
+
+    def test_plain_http_on_the_tls_port(self):
+        # A plain-HTTP client gets the server's refusal (as Go's) and a closed connection.
+        port = urllib.parse.urlsplit(self.indexer).port
+        r = call("http://127.0.0.1:%d" % port, "GET", "/indexer/api/v1/index_state", headers=self.auth())
+        self.assertEqual(r.status, 400)
+        self.assertIn(b"Client sent an HTTP request to an HTTPS server.", r.body)
+        self.assertEqual(self.idx("GET", "index_state").status, 200)  # others are still served
 
 if __name__ == "__main__":
     unittest.main()

@@ -65,7 +65,17 @@ std::string DpkgVersion::ToString() const {
   return s;
 }
 
-Result<DpkgVersion> ParseDpkgVersion(std::string_view text) {
+namespace {
+
+// The parts of a version, viewing `text`: comparing needs no copies, and the
+// matcher compares thousands of versions per report.
+struct VersionView {
+  int epoch = 0;
+  std::string_view upstream;
+  std::string_view revision;
+};
+
+Result<VersionView> ParseView(std::string_view text) {
   std::string_view s = text;
   while (!s.empty() && IsBlank(s.front())) s.remove_prefix(1);
   if (s.empty()) return Bad(text, "version string is empty");
@@ -78,7 +88,7 @@ Result<DpkgVersion> ParseDpkgVersion(std::string_view text) {
   s = s.substr(0, end);
   if (auto nul = s.find('\0'); nul != std::string_view::npos) s = s.substr(0, nul);
 
-  DpkgVersion v;
+  VersionView v;
   if (auto colon = s.find(':'); colon != std::string_view::npos) {
     // Mirrors strtol(): optional white space and sign, then digits.
     size_t k = 0;
@@ -107,13 +117,30 @@ Result<DpkgVersion> ParseDpkgVersion(std::string_view text) {
     s = s.substr(colon + 1);
   }
   if (auto hyphen = s.rfind('-'); hyphen != std::string_view::npos) {
-    v.revision = std::string(s.substr(hyphen + 1));
+    v.revision = s.substr(hyphen + 1);
     if (v.revision.empty()) return Bad(text, "revision number is empty");
     s = s.substr(0, hyphen);
   }
-  v.upstream = std::string(s);
+  v.upstream = s;
   if (v.upstream.empty()) return Bad(text, "version number is empty");
+  return v;
+}
 
+int CompareViews(const VersionView& a, const VersionView& b) {
+  if (a.epoch != b.epoch) return a.epoch < b.epoch ? -1 : 1;
+  int r = VerRevCmp(a.upstream, b.upstream);
+  if (r != 0) return r;
+  return VerRevCmp(a.revision, b.revision);
+}
+
+}  // namespace
+
+Result<DpkgVersion> ParseDpkgVersion(std::string_view text) {
+  LUCID_ASSIGN_OR_RETURN(VersionView view, ParseView(text));
+  DpkgVersion v;
+  v.epoch = view.epoch;
+  v.upstream = std::string(view.upstream);
+  v.revision = std::string(view.revision);
   if (!IsDigit(v.upstream[0])) {
     v.warning = "version number does not start with digit";
   } else {
@@ -136,16 +163,13 @@ Result<DpkgVersion> ParseDpkgVersion(std::string_view text) {
 }
 
 int CompareDpkgVersions(const DpkgVersion& a, const DpkgVersion& b) {
-  if (a.epoch != b.epoch) return a.epoch < b.epoch ? -1 : 1;
-  int r = VerRevCmp(a.upstream, b.upstream);
-  if (r != 0) return r;
-  return VerRevCmp(a.revision, b.revision);
+  return CompareViews({a.epoch, a.upstream, a.revision}, {b.epoch, b.upstream, b.revision});
 }
 
 Result<int> CompareDpkgVersionStrings(std::string_view a, std::string_view b) {
-  LUCID_ASSIGN_OR_RETURN(DpkgVersion va, ParseDpkgVersion(a));
-  LUCID_ASSIGN_OR_RETURN(DpkgVersion vb, ParseDpkgVersion(b));
-  return CompareDpkgVersions(va, vb);
+  LUCID_ASSIGN_OR_RETURN(VersionView va, ParseView(a));
+  LUCID_ASSIGN_OR_RETURN(VersionView vb, ParseView(b));
+  return CompareViews(va, vb);
 }
 
 }  // namespace lucid::debian

@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
-#include <unordered_map>
 #include <thread>
+#include <unordered_map>
 
 #include "base/log.h"
 
@@ -172,9 +172,8 @@ Result<ConnPtr> PgBackend::Acquire() {
         c = std::move(*fresh);
         break;
       }
-      if (!pool_->cv.wait_for(l, std::chrono::seconds(60), [&] {
-            return !pool_->idle.empty() || pool_->open < pool_->cfg.pool_max_conns;
-          })) {
+      if (!pool_->cv.wait_for(l, std::chrono::seconds(60),
+                              [&] { return !pool_->idle.empty() || pool_->open < pool_->cfg.pool_max_conns; })) {
         return Unavailable(pool_->cfg.display + ": connection pool exhausted (pool_max_conns=" +
                            std::to_string(pool_->cfg.pool_max_conns) + ")");
       }
@@ -278,11 +277,15 @@ Status PgBackend::InsertVulns(SqlConn* c, int64_t uo, const std::vector<VulnRow>
     cols += ", json";
     names += ", json";
     sel += ", " + Ph(i) + "::text[]";
-    return "WITH input AS (SELECT * FROM unnest(" + sel + ") AS t(" + names + ")), "
-           "ins AS (INSERT INTO lucid_vuln (" + cols + ") SELECT * FROM input ON CONFLICT (hash) DO NOTHING RETURNING id) "
+    return "WITH input AS (SELECT * FROM unnest(" + sel + ") AS t(" + names +
+           ")), "
+           "ins AS (INSERT INTO lucid_vuln (" +
+           cols +
+           ") SELECT * FROM input ON CONFLICT (hash) DO NOTHING RETURNING id) "
            "INSERT INTO lucid_uo_vuln (uo, vuln) "
            "SELECT $1::bigint, id FROM ins UNION ALL "
-           "SELECT $1::bigint, x.id FROM (SELECT (SELECT v.id FROM lucid_vuln v WHERE v.hash = i.hash) AS id FROM input i) x "
+           "SELECT $1::bigint, x.id FROM (SELECT (SELECT v.id FROM lucid_vuln v WHERE v.hash = i.hash) AS id FROM "
+           "input i) x "
            "WHERE x.id IS NOT NULL ON CONFLICT DO NOTHING";
   }();
   std::vector<std::string> arrays;
@@ -307,91 +310,67 @@ void PgBackend::AfterLargeUpdate(SqlConn* c) {
   (void)c->Exec("ANALYZE lucid_vuln, lucid_uo_vuln, lucid_latest_update_operation");
 }
 
-Result<std::vector<std::vector<Vulnerability>>> PgBackend::GetCandidates(SqlConn* c,
-                                                                        const std::vector<VulnQuery>& queries) {
-  std::vector<std::vector<Vulnerability>> out(queries.size());
-  std::vector<internal::CandidateRow> rows;
-  // One round trip per distinct constraint list (usually one per matcher):
-  // the records travel as parallel arrays and a LATERAL index lookup runs per record.
-  // The current operations, fetched once: the membership probe then filters
-  // on them inside its index-only scan instead of joining per row.
-  LUCID_ASSIGN_OR_RETURN(auto latest, c->QueryText("SELECT array_agg(uo)::text FROM lucid_latest_update_operation "
-                                                   "WHERE kind = 'vulnerability'"));
-  if (!latest) return out;  // no vulnerability operations: nothing can match
+Status PgBackend::LookupCandidates(SqlConn* c, const std::vector<const internal::CandidateLookup*>& lookups,
+                                   const std::vector<int64_t>& uos,
+                                   const std::function<Status(size_t, int64_t, std::string&&)>& fn) {
+  // One round trip for every lookup of the report: one SELECT per distinct
+  // constraint list (usually one per matcher), joined by UNION ALL. The
+  // lookups travel as parallel arrays and each row of them is one LATERAL
+  // index probe on (package_name, package_kind, dist_...).
   std::map<std::vector<matcher::Constraint>, std::vector<size_t>> groups;
-  for (size_t i = 0; i < queries.size(); ++i) {
-    if (!queries[i].record || !queries[i].record->package) return InvalidArgument("candidate query without a package");
-    groups[queries[i].constraints].push_back(i);
+  for (size_t i = 0; i < lookups.size(); ++i) groups[lookups[i]->constraints].push_back(i);
+  std::string sql;
+  std::vector<std::string> arrays;
+  // $1 is the latest operations' ids, shared by every branch.
+  std::string uo_arr = "{";
+  for (size_t j = 0; j < uos.size(); ++j) {
+    if (j) uo_arr += ',';
+    uo_arr += std::to_string(uos[j]);
   }
+  arrays.push_back(uo_arr + '}');
+  size_t next = 2;
   for (const auto& [cons, idx] : groups) {
-    // A record's candidates are those of its binary (name, kind) plus those
-    // of its source (name, "source"). Each distinct half is looked up once:
-    // the binaries built from one source share the source half, which is
-    // most of the rows.
     const size_t ncols = 2 + cons.size();
-    std::vector<std::vector<std::string>> cols(ncols);
-    std::vector<std::vector<size_t>> half_queries;
-    std::unordered_map<std::string, size_t> half_index;
-    for (size_t i : idx) {
-      const auto& rec = *queries[i].record;
-      // Scrubbed like the stored columns, so odd bytes still match themselves.
-      const std::string name = internal::ScrubUtf8(rec.package->name), source = internal::ScrubUtf8(rec.package->source.name);
-      const std::string kind(PackageKindName(rec.package->kind));
-      std::vector<std::string> vals;
-      for (auto con : cons) vals.push_back(internal::ScrubUtf8(internal::ConstraintValue(rec, con)));
-      auto add_half = [&](const std::string& pname, const std::string& pkind) {
-        std::string key = pname + '\0' + pkind;
-        for (const auto& v : vals) key += '\0' + v;
-        auto [it, fresh] = half_index.emplace(std::move(key), half_queries.size());
-        if (fresh) {
-          half_queries.emplace_back();
-          cols[0].push_back(pname);
-          cols[1].push_back(pkind);
-          for (size_t k = 0; k < vals.size(); ++k) cols[2 + k].push_back(vals[k]);
-        }
-        half_queries[it->second].push_back(i);
-      };
-      add_half(name, kind);
-      if (!source.empty() && !(kind == "source" && name == source)) add_half(source, "source");
-    }
-    std::string unnest, names = "pname, pkind", where;
+    std::vector<const std::string*> ptrs(idx.size());
     for (size_t k = 0; k < ncols; ++k) {
-      if (k) unnest += ", ";
-      unnest += Ph(k + 1) + "::text[]";
+      for (size_t j = 0; j < idx.size(); ++j) {
+        const auto& l = *lookups[idx[j]];
+        ptrs[j] = k == 0 ? &l.name : k == 1 ? &l.kind : &l.values[k - 2];
+      }
+      arrays.push_back(TextArray(ptrs));
     }
+    std::string ords = "{";
+    for (size_t j = 0; j < idx.size(); ++j) {
+      if (j) ords += ',';
+      ords += std::to_string(idx[j]);
+    }
+    arrays.push_back(ords + '}');
+    std::string unnest, names = "pname, pkind", where;
+    for (size_t k = 0; k < ncols; ++k) unnest += Ph(next++) + "::text[], ";
+    unnest += Ph(next++) + "::bigint[]";
     for (size_t k = 0; k < cons.size(); ++k) {
       names += ", c" + std::to_string(k);
       where += " AND v." + std::string(internal::ConstraintColumn(cons[k])) + " = q.c" + std::to_string(k);
     }
-    // OFFSET 0 keeps the subquery a per-row index probe on
-    // (package_name, package_kind, dist_...) rather than a join the planner
-    // may turn into a scan of the whole table.
-    std::string sql =
-        "SELECT q.i, v.id, v.hash FROM unnest(" + unnest + ") WITH ORDINALITY AS q(" + names +
-        ", i) CROSS JOIN LATERAL (SELECT v.id, v.hash FROM lucid_vuln v WHERE v.package_name = q.pname "
-        "AND v.package_kind = q.pkind" + where + " OFFSET 0) v "
-        "JOIN lucid_uo_vuln uv ON uv.vuln = v.id AND uv.uo = ANY(" + Ph(ncols + 1) + "::bigint[])";
-    std::vector<std::string> arrays;
-    std::vector<const std::string*> ptrs;
-    for (const auto& col : cols) {
-      ptrs.clear();
-      for (const auto& s : col) ptrs.push_back(&s);
-      arrays.push_back(TextArray(ptrs));
-    }
-    Params p;
-    for (const auto& a : arrays) p.emplace_back(std::string_view(a));
-    p.emplace_back(std::string_view(*latest));
-    LUCID_RETURN_IF_ERROR(static_cast<PgConn*>(c)->QueryUnprepared(sql, p, [&](const Row& r) {
-      int64_t ord = r.Int(0);
-      if (ord < 1 || static_cast<size_t>(ord) > half_queries.size()) return Internal("candidate row out of range");
-      const int64_t id = r.Int(1);
-      std::string hash = r.Text(2);
-      for (size_t qi : half_queries[static_cast<size_t>(ord - 1)]) rows.push_back({qi, id, hash});
-      return Status::Ok();
-    }));
+    if (!sql.empty()) sql += " UNION ALL ";
+    // OFFSET 0 keeps the subquery a per-row index probe rather than a join
+    // the planner may turn into a scan of the whole table. The membership
+    // probe filters on the latest operations inside its index-only scan.
+    sql += "SELECT q.i, v.id, v.hash FROM unnest(" + unnest + ") AS q(" + names +
+           ", i) CROSS JOIN LATERAL (SELECT v.id, v.hash FROM lucid_vuln v WHERE v.package_name = q.pname "
+           "AND v.package_kind = q.pkind" +
+           where +
+           " OFFSET 0) v "
+           "JOIN lucid_uo_vuln uv ON uv.vuln = v.id AND uv.uo = ANY($1::bigint[])";
   }
-  LUCID_RETURN_IF_ERROR(ResolveCandidates(c, rows, &out));
-  return out;
+  if (sql.empty()) return Status::Ok();
+  Params p;
+  for (const auto& a : arrays) p.emplace_back(std::string_view(a));
+  return static_cast<PgConn*>(c)->QueryUnprepared(sql, p, [&](const Row& r) {
+    const int64_t i = r.Int(0);
+    if (i < 0 || static_cast<size_t>(i) >= lookups.size()) return Internal("candidate row out of range");
+    return fn(static_cast<size_t>(i), r.Int(1), r.Text(2));
+  });
 }
 
 Status PgBackend::QueryEnrichmentsByTag(SqlConn* c, int64_t uo, const std::vector<std::string>& tags,

@@ -29,8 +29,9 @@ class PgBackend final : public SqlBackend {
   Status InsertVulns(SqlConn* c, int64_t uo, const std::vector<internal::VulnRow>& rows) override;
   void AfterLargeUpdate(SqlConn* c) override;
   std::string RowLockClause() const override { return " FOR NO KEY UPDATE"; }
-  Result<std::vector<std::vector<Vulnerability>>> GetCandidates(SqlConn* c,
-                                                                 const std::vector<VulnQuery>& queries) override;
+  Status LookupCandidates(SqlConn* c, const std::vector<const internal::CandidateLookup*>& lookups,
+                          const std::vector<int64_t>& uos,
+                          const std::function<Status(size_t, int64_t, std::string&&)>& fn) override;
   Status FetchVulnJson(SqlConn* c, const std::vector<int64_t>& ids,
                        const std::function<Status(int64_t, std::string&&)>& fn) override;
   Status QueryEnrichmentsByTag(SqlConn* c, int64_t uo, const std::vector<std::string>& tags,
