@@ -91,7 +91,7 @@ int Main(int argc, char** argv) {
   auto* doctor_cmd = app.add_subcommand("doctor", "check the configuration, databases, updater sources, PSK, clock and memory");
   doctor_cmd->add_option("--config,-c", doctor_opts.config_path, "configuration file (env CLAIR_CONF)");
   doctor_cmd->add_option("--quay-config", doctor_opts.quay_config_path, "Quay's config.yaml: check PSK and endpoint agree");
-  doctor_cmd->add_option("--mode,-m", doctor_opts.mode, "combo|indexer|matcher (which services to check)");
+  doctor_cmd->add_option("--mode,-m", doctor_opts.mode, "combo|indexer|matcher|notifier (which services to check)");
   doctor_cmd->add_option("--format,-f", doctor_opts.format, "text | json")->check(CLI::IsMember({"text", "json"}));
   doctor_cmd->add_flag("--strict", doctor_opts.strict, "exit 1 on warnings too");
   doctor_cmd->add_option("--timeout", doctor_opts.timeout, "seconds per network check (default 10)");

@@ -138,7 +138,7 @@ void CheckConfig(Context& ctx, Report& out) {
   }
   // Listen addresses: free to bind, or already served (a running lucid?).
   std::vector<std::pair<std::string, std::string>> addrs;
-  if (o.mode != config::Mode::kNotifier) addrs.push_back({"http_listen_addr", cfg.http_listen_addr});
+  addrs.push_back({"http_listen_addr", cfg.http_listen_addr});  // every mode serves the API
   addrs.push_back({"introspection_addr", cfg.introspection_addr});
   for (const auto& [key, addr] : addrs) {
     if (addr.empty()) continue;

@@ -2,6 +2,7 @@
 // (DNS, TCP, TLS, HTTP status, through the proxy curl picks from the
 // environment). Probes run in parallel, each with connect and total timeouts.
 #include <ctime>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -86,33 +87,72 @@ CheckResult Judge(const std::string& set, const std::string& url, const DnsResul
 
 }  // namespace
 
-void CheckPeers(Context& ctx, Report& out) {
-  // A matcher-mode server calls its indexer at matcher.indexer_addr.
-  if (ctx.opts.mode != config::Mode::kMatcher) return;
-  const std::string& addr = ctx.cfg->matcher.indexer_addr;
-  // Empty or without a scheme: validation has already failed on it.
-  if (addr.empty() || addr.find("://") == std::string::npos) return;
-  std::string base = addr;
-  while (!base.empty() && base.back() == '/') base.pop_back();
+namespace {
+
+// One peer Lucid calls. A Lucid/Clair API (`api`) must answer 200 (or 401
+// to this unsigned probe when PSK auth is on); anything else below 500 means
+// something else listens there. A webhook receiver only has to answer.
+void ProbePeer(Context& ctx, Report& out, const std::string& key, const std::string& url, const std::string& hint,
+               bool api) {
   ProbeOptions po;
   po.connect_timeout = ctx.opts.connect_timeout;
   po.total_timeout = ctx.opts.total_timeout;
-  ProbeResult p = Probe(base + "/indexer/api/v1/index_state", po);
-  if (p.date_unix > 0) ctx.skews.push_back({base, static_cast<long long>(std::time(nullptr)) - p.date_unix});
+  ProbeResult p = Probe(url, po);
+  if (p.date_unix > 0) ctx.skews.push_back({Origin(url), static_cast<long long>(std::time(nullptr)) - p.date_unix});
   if (p.phase != "ok") {
     out.Add({"config",
-             "matcher.indexer_addr",
+             key,
              Verdict::kFail,
-             base + " is not reachable: " + p.error,
-             "start the indexer or correct matcher.indexer_addr",
-             {{"url", base}, {"phase", p.phase}}});
+             url + " is not reachable: " + p.error,
+             hint,
+             {{"url", url}, {"phase", p.phase}}});
+    return;
+  }
+  std::map<std::string, std::string> details{{"url", url}, {"status", std::to_string(p.status)}};
+  std::string answer = url + " answers (HTTP " + std::to_string(p.status) + ")";
+  if (p.status >= 500) {
+    out.Add({"config", key, Verdict::kWarn, answer, "the peer is failing; read its log", details});
+  } else if (api && p.status != 200 && p.status != 401) {
+    out.Add({"config", key, Verdict::kWarn, answer + " but not as a Lucid/Clair API would", hint, details});
   } else {
-    out.Add({"config",
-             "matcher.indexer_addr",
-             p.status < 500 ? Verdict::kPass : Verdict::kWarn,
-             base + " answers (HTTP " + std::to_string(p.status) + ")",
-             p.status < 500 ? "" : "the indexer is failing",
-             {{"url", base}, {"status", std::to_string(p.status)}}});
+    out.Add({"config", key, Verdict::kPass, answer, "", details});
+  }
+}
+
+std::string Base(std::string addr) {
+  while (!addr.empty() && addr.back() == '/') addr.pop_back();
+  return addr;
+}
+
+}  // namespace
+
+void CheckPeers(Context& ctx, Report& out) {
+  const auto& cfg = *ctx.cfg;
+  // Empty or without a scheme: validation has already failed on it.
+  auto usable = [](const std::string& a) { return !a.empty() && a.find("://") != std::string::npos; };
+  // A matcher-mode server calls its indexer at matcher.indexer_addr.
+  if (ctx.opts.mode == config::Mode::kMatcher && usable(cfg.matcher.indexer_addr)) {
+    ProbePeer(ctx, out, "matcher.indexer_addr", Base(cfg.matcher.indexer_addr) + "/indexer/api/v1/index_state",
+              "start the indexer or correct matcher.indexer_addr", true);
+  }
+  // A notifier-mode server reads update operations from the matcher and
+  // affected manifests from the indexer.
+  if (ctx.opts.mode == config::Mode::kNotifier) {
+    if (usable(cfg.notifier.indexer_addr)) {
+      ProbePeer(ctx, out, "notifier.indexer_addr", Base(cfg.notifier.indexer_addr) + "/indexer/api/v1/index_state",
+                "start the indexer or correct notifier.indexer_addr", true);
+    }
+    if (usable(cfg.notifier.matcher_addr)) {
+      ProbePeer(ctx, out, "notifier.matcher_addr",
+                Base(cfg.notifier.matcher_addr) + "/matcher/api/v1/internal/update_operation",
+                "start the matcher or correct notifier.matcher_addr", true);
+    }
+  }
+  // Where notifications go: the webhook receiver must at least answer HTTP.
+  const bool notifies = ctx.opts.mode == config::Mode::kNotifier || ctx.opts.mode == config::Mode::kCombo;
+  if (notifies && cfg.notifier.webhook && usable(cfg.notifier.webhook->target)) {
+    ProbePeer(ctx, out, "notifier.webhook.target", cfg.notifier.webhook->target,
+              "start the webhook receiver or correct notifier.webhook.target; undelivered sets are retried", false);
   }
 }
 

@@ -303,6 +303,22 @@ class DoctorTest(unittest.TestCase):
         self.assertIn("is not reachable", c["reason"])
         self.assertEqual(checks(doc, "database", "indexer"), [])  # not used in matcher mode
 
+    def test_notifier_mode_checks_its_peers_and_webhook(self):
+        # Something that answers HTTP but is not a Lucid API, and nothing at all.
+        other = self.serve(status=404) + "/"
+        cfg = self.config("notifier:\n  indexer_addr: http://127.0.0.1:%d/\n  matcher_addr: %s\n"
+                          "  webhook:\n    target: http://127.0.0.1:%d/hook\n    callback: http://x/notification/\n"
+                          % (free_port(), other, free_port()))
+        rc, doc = self.doctor("--config", cfg, "--mode", "notifier")
+        self.assertEqual(rc, 1)
+        self.assertEqual(checks(doc, "config", "notifier.indexer_addr")[0]["verdict"], "fail")
+        m = checks(doc, "config", "notifier.matcher_addr")[0]
+        self.assertEqual(m["verdict"], "warn", m)
+        self.assertIn("not as a Lucid/Clair API would", m["reason"])
+        w = checks(doc, "config", "notifier.webhook.target")[0]
+        self.assertEqual(w["verdict"], "fail", w)
+        self.assertIn("start the webhook receiver", w["hint"])
+
     # --- clock ------------------------------------------------------------------
 
     def test_clock_skew_against_date_header(self):
