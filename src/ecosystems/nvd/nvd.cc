@@ -306,12 +306,11 @@ Status ParseFeed(Reader& in, updater::EnrichmentSink* sink, int64_t* records) {
 std::vector<std::string> FindCveIds(std::string_view t) {
   std::vector<std::string> out;
   auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  // ASCII case folding by hand: tolower() per byte of every link was a
+  // visible part of each report's time. Only 'C'/'c' fold to 'c', and so on.
+  auto is = [](char c, char lower) { return (static_cast<unsigned char>(c) | 0x20) == lower; };
   for (size_t i = 0; i + 12 <= t.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(t[i])) != 'c' ||
-        std::tolower(static_cast<unsigned char>(t[i + 1])) != 'v' ||
-        std::tolower(static_cast<unsigned char>(t[i + 2])) != 'e') {
-      continue;
-    }
+    if (!is(t[i], 'c') || !is(t[i + 1], 'v') || !is(t[i + 2], 'e')) continue;
     size_t p = i + 3;
     if (t[p] != '-' && t[p] != '_') continue;
     ++p;
