@@ -292,14 +292,60 @@ def normalized_vulns(clair_report):
     return out
 
 
+class SlowRelay:
+    """Relays the feed server at about 4 MB/s, so that an update is still
+    running seconds after it started, whatever the machine's speed."""
+
+    def __init__(self, upstream):
+        import http.server
+        import urllib.request
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                req = urllib.request.Request(upstream + self.path)
+                for h in ("If-None-Match", "If-Modified-Since"):
+                    if self.headers.get(h):
+                        req.add_header(h, self.headers[h])
+                try:
+                    resp = urllib.request.urlopen(req, timeout=60)
+                except urllib.error.HTTPError as e:
+                    resp = e
+                self.send_response(resp.status)
+                for h in ("Content-Type", "ETag", "Last-Modified"):
+                    if resp.headers.get(h):
+                        self.send_header(h, resp.headers[h])
+                self.end_headers()
+                try:
+                    while True:
+                        chunk = resp.read(64 << 10)
+                        if not chunk:
+                            break
+                        self.wfile.write(chunk)
+                        time.sleep(0.016)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class KillDuringUpdate(StorageCase):
-    def write_config(self, name, connstring):
+    def write_config(self, name, connstring, feeds=None):
         path = os.path.join(self.tmp, name + ".yaml")
         with open(path, "w") as f:
             f.write("log_level: info\n")
             for svc in ("indexer", "matcher"):
                 f.write("%s:\n  connstring: '%s'\n  migrations: true\n" % (svc, connstring))
-            f.write("updaters:\n  sets: [debian]\n  config:\n    debian:\n      json_url: %s/debian/json\n" % FEEDS)
+            f.write("updaters:\n  sets: [debian]\n  config:\n    debian:\n      json_url: %s/debian/json\n"
+                    % (feeds or FEEDS))
         return path
 
     def stats(self, conf, data_dir):
@@ -322,7 +368,9 @@ class KillDuringUpdate(StorageCase):
     def crash_then_recover(self, connstring):
         data = os.path.join(self.tmp, "data")
         os.makedirs(data)
-        conf = self.write_config("victim", connstring)
+        relay = SlowRelay(FEEDS)
+        self.addCleanup(relay.close)
+        conf = self.write_config("victim", connstring, feeds=relay.url)
         killed_mid_run = False
         for delay in (3.0, 2.0, 1.0):
             err = open(os.path.join(self.tmp, "update.stderr"), "w")
