@@ -101,17 +101,6 @@ int RunServe(const ServeOptions& o) {
   }
   const bool has_mechanism = cfg.notifier.webhook || cfg.notifier.amqp || cfg.notifier.stomp;
   const bool run_notifier = *mode == config::Mode::kNotifier || (*mode == config::Mode::kCombo && has_mechanism);
-  if (run_notifier && !cfg.notifier.webhook && has_mechanism) {
-    // Refused rather than ignored: an operator would otherwise wait for
-    // notifications that never come.
-    std::string which = cfg.notifier.amqp ? "amqp" : "stomp";
-    log::Error(
-        "main", "notifier delivery mechanism not supported",
-        {{"mechanism", which}, {"hint", "use notifier.webhook; AMQP and STOMP delivery are not implemented yet"}});
-    std::cerr << "lucid: notifier." << which
-              << " delivery is not implemented in this version of Lucid; configure notifier.webhook instead\n";
-    return kExitUsage;
-  }
 
   // Signals go to one waiting thread; block them before any thread starts.
   sigset_t signals;

@@ -347,6 +347,7 @@ TEST(ConfigValidate, AddressesTlsAuthAmqpStomp) {
   EXPECT_NE(all.find("$.notifier.amqp.uris[0]"), std::string::npos) << all;
   EXPECT_NE(all.find("$.notifier.amqp.exchange.type"), std::string::npos) << all;
   EXPECT_NE(all.find("$.notifier.stomp.uris[0]"), std::string::npos) << all;
+  EXPECT_NE(all.find("AMQP delivery is not implemented"), std::string::npos) << all;
   // combo mode ignores matcher.indexer_addr.
   EXPECT_EQ(all.find("$.matcher.indexer_addr"), std::string::npos) << all;
   cfg = *c;

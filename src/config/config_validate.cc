@@ -326,6 +326,13 @@ std::vector<Problem> Config::ValidateForMode(Mode mode) {
     } else if (mechanisms > 1) {
       c.Lint("$.notifier", "several delivery mechanisms configured; only one is used (webhook > amqp > stomp)");
     }
+    // Refused rather than ignored: an operator would wait for notifications
+    // that never come.
+    if (!n.webhook && (n.amqp || n.stomp)) {
+      c.Error(n.amqp ? "$.notifier.amqp" : "$.notifier.stomp",
+              std::string(n.amqp ? "AMQP" : "STOMP") +
+                  " delivery is not implemented in this version of Lucid; configure notifier.webhook instead");
+    }
     if (n.webhook) {
       auto& w = *n.webhook;
       if (!ValidHttpUrl(w.target))
