@@ -174,6 +174,12 @@ class TroubleshootingDocTest(unittest.TestCase):
                    "SECURITY_SCANNER_V4_ENDPOINT: http://127.0.0.1:6060\n"
                    "SECURITY_SCANNER_V4_PSK: b3RoZXIta2V5LXRoYXQtcXVheS1oYXM=\n")
 
+    def prep_notifier_down(self, d, env):
+        peer = self.server()  # answers 200 like a healthy indexer and matcher
+        self.write(d, "config.yaml", "notifier:\n  indexer_addr: %s/\n  matcher_addr: %s/\n  webhook:\n"
+                   "    target: http://127.0.0.1:%d/hook\n"
+                   "    callback: http://lucid.example/notifier/api/v1/notification/\n" % (peer, peer, free_port()))
+
     def prep_quay_guide(self, d, env):
         # config.yaml and quay-config.yaml come verbatim from the guide (doc-file blocks).
         self.assertTrue(os.path.exists(os.path.join(d, "config.yaml")))
