@@ -3,6 +3,7 @@
 # baseline GET /healthz (introspection listener), measured with wrk.
 #
 #   bench/api_bench.sh [LUCID_BIN]      (default: $LUCID_BIN, else build/lucid)
+#   DURATION=5s ROUNDS=3 CONNS="1 16 256" bench/api_bench.sh ...
 #
 # Starts, all on 127.0.0.1 and all stopped on exit: the feed server, the test
 # registry, and `lucid -mode combo` with PSK auth and the Debian feed. Once the
@@ -21,6 +22,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 SHARED=${LUCID_SHARED:-$(cd "$ROOT/../shared" && pwd)}
 LUCID=${1:-${LUCID_BIN:-$ROOT/build/lucid}}
 DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-1}
 CONNS=${CONNS:-"1 16 256"}
 PY=/usr/bin/python3
 
@@ -144,12 +146,27 @@ printf '\n%-6s | %-26s | %-26s | %-26s | %s\n' "" "report identity" "report gzip
 printf '%-6s | %12s %12s | %12s %12s | %12s %12s | %s\n' conns "req/s" "p99 ms" "req/s" "p99 ms" "req/s" "p99 ms" "identity  gzip"
 printf -- '-------+----------------------------+----------------------------+----------------------------+---------------\n'
 for c in $CONNS; do
-  read -r rrps rp99 rerr < <(measure report "$REPORT_URL" "$c" "$AUTH")
-  read -r grps gp99 gerr < <(measure report-gzip "$REPORT_URL" "$c" "$AUTH" "Accept-Encoding: gzip, deflate")
-  read -r hrps hp99 _ < <(measure healthz "http://127.0.0.1:$INTRO/healthz" "$c")
-  r1=$("$PY" -c "print('%.2f' % ($rrps / $hrps))"); r2=$("$PY" -c "print('%.2f' % ($grps / $hrps))")
-  printf '%-6s | %12s %12s | %12s %12s | %12s %12s | %8s %5s%s\n' "$c" "$rrps" "$rp99" "$grps" "$gp99" "$hrps" "$hp99" "$r1" "$r2" \
-    "$([ "$rerr$gerr" != 00 ] && echo " (non-2xx: $rerr/$gerr)")"
+  # ROUNDS alternations of the three cases; each ratio compares neighbouring
+  # runs, so load from other jobs on the machine hits both sides alike. The
+  # row shows medians (req/s, p99 and, separately, the per-round ratios).
+  : >"$T/round"
+  for _ in $(seq "$ROUNDS"); do
+    read -r rrps rp99 rerr < <(measure report "$REPORT_URL" "$c" "$AUTH")
+    read -r grps gp99 gerr < <(measure report-gzip "$REPORT_URL" "$c" "$AUTH" "Accept-Encoding: gzip, deflate")
+    read -r hrps hp99 _ < <(measure healthz "http://127.0.0.1:$INTRO/healthz" "$c")
+    echo "$rrps $rp99 $grps $gp99 $hrps $hp99 $rerr $gerr" >>"$T/round"
+  done
+  "$PY" - "$c" "$T/round" <<'EOF2'
+import statistics as st, sys
+rows = [list(map(float, l.split())) for l in open(sys.argv[2]) if l.strip()]
+med = lambda i: st.median(r[i] for r in rows)
+r1 = st.median(r[0] / r[4] for r in rows)
+r2 = st.median(r[2] / r[4] for r in rows)
+errs = sum(r[6] + r[7] for r in rows)
+print("%-6s | %12.1f %12.2f | %12.1f %12.2f | %12.1f %12.2f | %8.2f %5.2f%s" % (
+    sys.argv[1], med(0), med(1), med(2), med(3), med(4), med(5), r1, r2,
+    " (non-2xx: %d)" % errs if errs else ""))
+EOF2
 done
 echo
-echo "target: report/healthz >= 0.50 (wrk -d$DURATION; ${DURATION} per point; $(nproc) CPUs shared with the load generator)"
+echo "target: report/healthz >= 0.50 (wrk -d$DURATION per run, $ROUNDS rounds per row, medians; $(nproc) CPUs shared with the load generator)"

@@ -27,6 +27,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <type_traits>
 #include <variant>
 
 #include "base/io.h"
@@ -825,14 +826,30 @@ asio::awaitable<bool> Server::Impl::Serve(Connection& conn, Stream& stream, beas
       written = no_body ? 0 : body.size();
       boost::system::error_code wec;
       ts.expires_after(opts.write_timeout);
-      if (res.shared_body && res.status == 200 && req.method != "HEAD") {
-        // Cached reports: the head rendered into one reused buffer and
-        // written with the shared body in one gather write; no per-field
-        // allocations, no serializer.
+      // Cached reports over plain TCP: the head rendered into one reused
+      // buffer and written with the shared body in one gather write; no
+      // per-field allocations, no serializer. (Over TLS the records are
+      // encrypted copies anyway, and this gather write stalled on bodies of
+      // 100 KB+ through beast::ssl_stream, so TLS keeps Beast's serializer.)
+      bool rendered = false;
+      if constexpr (std::is_same_v<Stream, PlainStream>) {
+        rendered = res.shared_body && res.status == 200 && req.method != "HEAD";
+      }
+      if (rendered) {
         RenderHead(res.headers, msg.version(), keep_alive, body.size(), head);
+        // Each write_some gets everything left, so the kernel takes the
+        // whole response in one sendmsg when the socket buffer allows
+        // (asio::async_write would cut it into 64 KB writes).
         const std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body.data(), body.size())};
-        auto [ec, n] = co_await asio::async_write(stream, bufs, kTuple);
-        wec = ec;
+        beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(bufs);
+        while (beast::buffer_bytes(rest) > 0) {
+          auto [ec, n] = co_await stream.async_write_some(rest, kTuple);
+          if (ec) {
+            wec = ec;
+            break;
+          }
+          rest.consume(n);
+        }
       } else {
         using SpanBody = bhttp::span_body<const char>;
         bhttp::response<SpanBody> out{static_cast<bhttp::status>(res.status), msg.version()};

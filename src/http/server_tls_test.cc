@@ -210,6 +210,37 @@ TEST_F(TlsServerTest, ServesHttpsThroughLibcurl) {
   EXPECT_FALSE(c.Fetch(untrusted).ok());
 }
 
+// A report far larger than one TLS record (and than the socket buffers), as
+// real reports are: computed, then from the cache, identity and gzip.
+TEST_F(TlsServerTest, LargeReportOverTls) {
+  StartServer();
+  IndexReport report;
+  report.manifest_hash = *Digest::Parse(testing::TestDigest('b'));
+  report.state = IndexState::kIndexFinished;
+  report.success = true;
+  for (int i = 0; i < 2000; ++i) {
+    Package p;
+    p.name = "package-" + std::to_string(i);
+    p.version = "1.0." + std::to_string(i) + "-1~deb12u1";
+    p.kind = PackageKind::kBinary;
+    p.arch = "amd64";
+    report.packages[std::to_string(i)] = p;
+  }
+  indexer_.Put(report);
+  net::HttpClient c;
+  std::string first;
+  for (int i = 0; i < 4; ++i) {
+    net::Request get = Get("/matcher/api/v1/vulnerability_report/" + report.manifest_hash.str());
+    get.headers.emplace_back("Accept-Encoding", i % 2 ? "gzip" : "identity");
+    auto r = c.Fetch(get);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->status, 200);
+    if (i == 0) first = r->body;
+    EXPECT_GT(r->body.size(), 100000u);
+    EXPECT_EQ(r->body, first) << i;
+  }
+}
+
 // TLS >= 1.2 and ALPN http/1.1, seen from a raw OpenSSL client.
 TEST_F(TlsServerTest, ProtocolVersionAndAlpn) {
   StartServer();
