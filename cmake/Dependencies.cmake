@@ -14,6 +14,10 @@ find_package(CLI11 CONFIG REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+# librpm (Debian librpm-dev): rpm databases and headers, rpmvercmp.
+pkg_check_modules(RPM REQUIRED IMPORTED_TARGET rpm)
+# rabbitmq-c, for the notifier's AMQP delivery (Debian: librabbitmq-dev).
+pkg_check_modules(RABBITMQ REQUIRED IMPORTED_TARGET librabbitmq)
 if(LUCID_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)
 endif()

@@ -347,7 +347,15 @@ TEST(ConfigValidate, AddressesTlsAuthAmqpStomp) {
   EXPECT_NE(all.find("$.notifier.amqp.uris[0]"), std::string::npos) << all;
   EXPECT_NE(all.find("$.notifier.amqp.exchange.type"), std::string::npos) << all;
   EXPECT_NE(all.find("$.notifier.stomp.uris[0]"), std::string::npos) << all;
-  EXPECT_NE(all.find("AMQP delivery is not implemented"), std::string::npos) << all;
+  EXPECT_EQ(all.find("not implemented"), std::string::npos) << all;
+  // AMQP and STOMP are implemented: an AMQP URI must be amqp:// or amqps://.
+  auto amqp = Decode(R"({"notifier": {"amqp": {"uris": ["amqp://g:g@h:5672/", "http://h/"], "routing_key": "k",
+      "exchange": {"type": "direct"}, "callback": "http://c/n"}}})",
+                     "a.json");
+  ASSERT_TRUE(amqp.ok());
+  std::string amqp_errors = ErrorsToStatus(amqp->ValidateForMode(Mode::kCombo)).message();
+  EXPECT_EQ(amqp_errors.find("$.notifier.amqp.uris[0]"), std::string::npos) << amqp_errors;
+  EXPECT_NE(amqp_errors.find("\"http://h/\" is not an amqp:// or amqps:// URL"), std::string::npos) << amqp_errors;
   // combo mode ignores matcher.indexer_addr.
   EXPECT_EQ(all.find("$.matcher.indexer_addr"), std::string::npos) << all;
   cfg = *c;

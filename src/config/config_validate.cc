@@ -326,13 +326,6 @@ std::vector<Problem> Config::ValidateForMode(Mode mode) {
     } else if (mechanisms > 1) {
       c.Lint("$.notifier", "several delivery mechanisms configured; only one is used (webhook > amqp > stomp)");
     }
-    // Refused rather than ignored: an operator would wait for notifications
-    // that never come.
-    if (!n.webhook && (n.amqp || n.stomp)) {
-      c.Error(n.amqp ? "$.notifier.amqp" : "$.notifier.stomp",
-              std::string(n.amqp ? "AMQP" : "STOMP") +
-                  " delivery is not implemented in this version of Lucid; configure notifier.webhook instead");
-    }
     if (n.webhook) {
       auto& w = *n.webhook;
       if (!ValidHttpUrl(w.target))
@@ -346,8 +339,14 @@ std::vector<Problem> Config::ValidateForMode(Mode mode) {
       if (a.routing_key.empty()) c.Error("$.notifier.amqp.routing_key", "routing_key is required");
       if (a.uris.empty()) c.Error("$.notifier.amqp.uris", "at least one URI is required");
       for (size_t i = 0; i < a.uris.size(); ++i) {
-        if (!ValidUrl(a.uris[i]))
+        if (!ValidUrl(a.uris[i])) {
           c.Error("$.notifier.amqp.uris[" + std::to_string(i) + "]", "\"" + a.uris[i] + "\" is not a URL");
+        } else if (std::string scheme = ToLower(a.uris[i].substr(0, a.uris[i].find(':')));
+                   scheme != "amqp" && scheme != "amqps") {
+          // Clair's client fails on such a URI at every delivery; say so now.
+          c.Error("$.notifier.amqp.uris[" + std::to_string(i) + "]",
+                  "\"" + a.uris[i] + "\" is not an amqp:// or amqps:// URL");
+        }
       }
       if (!a.direct)
         FixCallback(c, a.callback, "$.notifier.amqp.callback");
@@ -359,6 +358,8 @@ std::vector<Problem> Config::ValidateForMode(Mode mode) {
     if (n.stomp) {
       auto& s = *n.stomp;
       if (s.uris.empty()) c.Error("$.notifier.stomp.uris", "at least one host:port is required");
+      if (s.destination.empty())
+        c.Lint("$.notifier.stomp.destination", "destination is empty; brokers refuse SEND without one");
       for (size_t i = 0; i < s.uris.size(); ++i) {
         if (!ValidHostPort(s.uris[i]))
           c.Error("$.notifier.stomp.uris[" + std::to_string(i) + "]", "\"" + s.uris[i] + "\" is not host:port");

@@ -8,6 +8,7 @@
 #include "ecosystems/nvd/nvd.h"
 #include "ecosystems/osv/osv.h"
 #include "ecosystems/python/python.h"
+#include "ecosystems/rpm/rpm.h"
 #include "ecosystems/ruby/ruby.h"
 
 namespace lucid::ecosystems {
@@ -17,6 +18,7 @@ const std::vector<Ecosystem>& All() {
     std::vector<Ecosystem> v;
     v.push_back(debian::MakeEcosystem());
     v.push_back(alpine::MakeEcosystem());
+    v.push_back(rpm::MakeEcosystem());
     v.push_back(nodejs::MakeEcosystem());
     v.push_back(python::MakeEcosystem());
     v.push_back(java::MakeEcosystem());

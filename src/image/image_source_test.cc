@@ -124,7 +124,10 @@ std::string DockerArchive() {
   std::string gz = dir + "/docker/debian-images.docker.tar.gz";
   if (std::filesystem::exists(gz)) return gz;
   std::string tmp = dir + ".tmp." + std::to_string(::getpid());
-  std::string cmd = kShared + "/images/build-images.sh --docker-archive-only " + tmp + " >/dev/null 2>&1";
+  // One build at a time across test processes: on a fresh machine the script
+  // apt-installs its tools, and concurrent apt runs fail on dpkg's lock.
+  std::string cmd = "flock " + dir + ".lock sh -c '[ -e " + gz + " ] || " + kShared +
+                    "/images/build-images.sh --docker-archive-only " + tmp + "' >/dev/null 2>&1";
   if (std::system(cmd.c_str()) != 0) return "";
   std::error_code ec;
   std::filesystem::rename(tmp, dir, ec);  // another process may have won the race: fine

@@ -18,6 +18,9 @@ class Deliverer {
   // OK only when the receiver accepted the set; any error means "retry on
   // the next delivery tick".
   virtual Status Deliver(const store::NotificationSet& set) = 0;
+  // Direct AMQP/STOMP delivery hands over the notifications themselves, so
+  // nothing is left for a client to page: the set is deleted once delivered.
+  virtual bool deletes_after_delivery() const { return false; }
 };
 
 }  // namespace lucid::notifier

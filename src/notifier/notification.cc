@@ -42,6 +42,32 @@ std::string EncodeCallback(const std::string& callback_base, const std::string& 
   return json::Serialize(o);
 }
 
+Result<std::vector<std::string>> DirectBatches(store::NotifierStore& store, const std::string& set_id, int64_t rollup) {
+  const size_t per_message = rollup > 1 ? static_cast<size_t>(rollup) : 1;
+  std::vector<std::string> out;
+  size_t in_last = per_message;  // forces a new body for the first notification
+  std::string after;
+  while (true) {
+    LUCID_ASSIGN_OR_RETURN(auto page, store.GetNotifications(set_id, 1000, after));
+    for (auto& n : page.items) {
+      // Stored bodies are serialized JSON objects: joining them needs no re-parse.
+      if (in_last == per_message) {
+        if (!out.empty()) out.back() += ']';
+        out.emplace_back("[");
+        in_last = 0;
+      } else {
+        out.back() += ',';
+      }
+      out.back() += n.json;
+      ++in_last;
+    }
+    if (page.next.empty() || page.items.empty()) break;
+    after = page.next;
+  }
+  if (!out.empty()) out.back() += ']';
+  return out;
+}
+
 void NotificationBuilder::Add(const std::string& reason, const services::AffectedManifests& affected) {
   for (const auto& [digest_text, ids] : affected.vulnerable_manifests) {
     auto digest = Digest::Parse(digest_text);

@@ -6,8 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "base/result.h"
 #include "core/model.h"
 #include "services/indexer_service.h"
+#include "store/notifier_store.h"
 
 namespace lucid::notifier {
 
@@ -23,6 +25,11 @@ struct Notification {
 std::string EncodeNotification(const Notification& n);
 // The webhook/callback message (§1.8.15). `callback_base` ends in '/'.
 std::string EncodeCallback(const std::string& callback_base, const std::string& set_id);
+
+// Direct AMQP/STOMP delivery: every notification of `set_id`, as message
+// bodies that are JSON arrays of at most `rollup` notifications (0 or 1: one
+// per message, still an array). Empty when the set has none.
+Result<std::vector<std::string>> DirectBatches(store::NotifierStore& store, const std::string& set_id, int64_t rollup);
 
 // Collects notifications across the chunks of one update diff.
 //   summary (the default): one notification per manifest, carrying the most

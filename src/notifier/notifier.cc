@@ -155,6 +155,9 @@ Result<int> Notifier::DeliverOnce() {
       continue;
     }
     LUCID_RETURN_IF_ERROR(store_->MarkDelivered(set.id));
+    // Delivered first, then deleted, as Clair's direct deliverers do; the GC
+    // purges the bodies.
+    if (deliverer_->deletes_after_delivery()) LUCID_RETURN_IF_ERROR(store_->MarkDeleted(set.id));
     M().deliveries->With({deliverer_->name(), "delivered"}).Inc();
     log::Info("notifier", "notification set delivered",
               {{"notification_id", set.id},

@@ -7,10 +7,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
+#include <tuple>
 
 #include "core/clair_json.h"
 #include "notifier/notification.h"
@@ -292,7 +294,9 @@ class RecordingDeliverer : public Deliverer {
     }
     return Status::Ok();
   }
+  bool deletes_after_delivery() const override { return direct; }
   int fail_next = 0;
+  bool direct = false;  // acts like a direct AMQP/STOMP deliverer
   std::vector<std::string> attempts;
 };
 
@@ -396,6 +400,48 @@ TEST(NotifierTest, FailedDeliveriesAreRetriedUntilAccepted) {
   // The client pages, then deletes; a second delete of an unknown id fails.
   EXPECT_TRUE(f.notifier->DeleteNotifications(id).ok());
   EXPECT_EQ(f.notifier->DeleteNotifications(store::internal::NewUuidV4()).code(), StatusCode::kNotFound);
+}
+
+TEST(NotifierTest, DirectDeliverersLeaveTheSetDeleted) {
+  Fixture f;
+  f.deliverer->direct = true;
+  ASSERT_EQ(*f.notifier->ProcessOnce(), 1);
+  std::string id = PendingSet(*f.store);
+  f.deliverer->fail_next = 1;
+  EXPECT_EQ(*f.notifier->DeliverOnce(), 0);
+  EXPECT_EQ((*f.store->GetSet(id))->status, store::ReceiptStatus::kDeliveryFailed);  // not deleted on failure
+  EXPECT_EQ(*f.notifier->DeliverOnce(), 1);
+  EXPECT_EQ((*f.store->GetSet(id))->status, store::ReceiptStatus::kDeleted);
+  EXPECT_EQ(*f.notifier->DeliverOnce(), 0);  // never delivered twice
+  EXPECT_EQ(f.deliverer->attempts.size(), 2u);
+  // The GC purges its bodies like those of a set its client deleted (the
+  // receipt stays while it is its updater's newest).
+  EXPECT_FALSE(f.Page(id).empty());
+  ASSERT_TRUE(f.notifier->CollectGarbage().ok());
+  EXPECT_TRUE(f.Page(id).empty());
+}
+
+TEST(NotifierTest, DirectBatchesAreJsonArraysOfAtMostRollup) {
+  auto store = *store::OpenNotifierStore(TempDb(), true);
+  store::NotificationSet set = Set(store::internal::NewUuidV4());
+  std::vector<store::StoredNotification> rows;
+  for (int i = 0; i < 2005; ++i) rows.push_back({store::internal::NewUuidV4(), "{\"n\":" + std::to_string(i) + "}"});
+  ASSERT_TRUE(store->PutNotificationSet(set, rows).ok());
+  for (auto [rollup, messages, last] :
+       {std::tuple<int64_t, size_t, size_t>{0, 2005, 1}, {1, 2005, 1}, {2, 1003, 1}, {1000, 3, 5}, {5000, 1, 2005}}) {
+    auto batches = DirectBatches(*store, set.id, rollup);
+    ASSERT_TRUE(batches.ok()) << batches.status().ToString();
+    ASSERT_EQ(batches->size(), messages) << rollup;
+    std::set<int64_t> seen;
+    for (const auto& b : *batches) {
+      auto arr = bj::parse(b).as_array();  // valid JSON, always an array
+      EXPECT_LE(arr.size(), static_cast<size_t>(std::max<int64_t>(rollup, 1)));
+      for (const auto& n : arr) seen.insert(n.as_object().at("n").as_int64());
+    }
+    EXPECT_EQ(bj::parse(batches->back()).as_array().size(), last) << rollup;
+    EXPECT_EQ(seen.size(), 2005u) << rollup;  // every notification exactly once
+  }
+  EXPECT_TRUE(DirectBatches(*store, store::internal::NewUuidV4(), 2)->empty());
 }
 
 TEST(NotifierTest, BackgroundLoopPollsAndDeliversWhenPoked) {

@@ -134,16 +134,16 @@ bool InterestingOwned(std::string_view p) { return !StartsWith(p, "usr/share/") 
 
 class Session final : public indexer::ScanSession {
  public:
-  Session() : owned_(InterestingOwned) {}
+  Session() : owned_(InterestingOwned, /*rpm_executables_only=*/true) {}
 
   bool Wants(const indexer::FileEntry& e) override {
     if (e.type != indexer::EntryType::kRegular) return false;
-    if (lang::OsOwnedFiles::IsOwnerList(e)) return true;
+    if (lang::OsOwnedFiles::IsOwnerSource(e)) return true;
     return (e.mode & 0111) != 0 && e.size >= 64;
   }
 
   Status Consume(const indexer::FileEntry& e, Reader& content) override {
-    if (lang::OsOwnedFiles::IsOwnerList(e)) return owned_.Consume(content);
+    if (lang::OsOwnedFiles::IsOwnerSource(e)) return owned_.Consume(e, content);
     found_.erase(e.path);
     char head[4];
     size_t have = 0;

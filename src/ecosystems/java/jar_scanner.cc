@@ -45,11 +45,11 @@ class Session final : public indexer::ScanSession {
   bool Wants(const indexer::FileEntry& e) override {
     if (e.type != indexer::EntryType::kRegular) return false;
     if (IsJavaArchiveName(e.path)) return e.size >= kMinZip;
-    return lang::OsOwnedFiles::IsOwnerList(e);
+    return lang::OsOwnedFiles::IsOwnerSource(e);
   }
 
   Status Consume(const indexer::FileEntry& e, Reader& content) override {
-    if (!IsJavaArchiveName(e.path)) return owned_.Consume(content);
+    if (!IsJavaArchiveName(e.path)) return owned_.Consume(e, content);
     found_.erase(e.path);
     Hasher h(HashAlgorithm::kSha1);
     Result<std::vector<JarInfo>> infos = std::vector<JarInfo>{};

@@ -19,6 +19,54 @@ bool OsOwnedFiles::IsOwnerList(const indexer::FileEntry& e) {
   return e.path.find('/', at + kInfo.size()) == std::string::npos;
 }
 
+OsOwnedFiles::OsOwnedFiles(OsOwnedFiles&&) noexcept = default;
+OsOwnedFiles::~OsOwnedFiles() = default;
+
+bool OsOwnedFiles::IsRpmDatabase(const indexer::FileEntry& e) {
+  return e.type == indexer::EntryType::kRegular && rpm::DbFormatOfPath(e.path).has_value();
+}
+
+Status OsOwnedFiles::Consume(const indexer::FileEntry& e, Reader& content) {
+  if (IsOwnerList(e)) return Consume(content);
+  auto format = rpm::DbFormatOfPath(e.path);
+  if (!format) return Status::Ok();
+  auto db = rpm::CollectedDb::Collect(e.path, *format, e.size, content);
+  if (db.ok()) {
+    rpm_dbs_.push_back(std::move(*db));
+    return Status::Ok();
+  }
+  switch (db.status().code()) {
+    case StatusCode::kNotFound:     // only named like a database
+    case StatusCode::kUnsupported:  // ndb; the rpm scanner notes it
+    case StatusCode::kTooLarge:     // likewise
+      log::Debug("lang", "rpm database not used for file ownership",
+                 {{"path", e.path}, {"reason", db.status().message()}});
+      return Status::Ok();
+    default:
+      return db.status();
+  }
+}
+
+void OsOwnedFiles::LoadRpmOwners() {
+  for (const auto& db : rpm_dbs_) {
+    Status st = db->ForEachHeader([&](const rpm::RpmHeader& h) -> Status {
+      h.ForEachFile([&](std::string_view path, uint32_t mode) {
+        // Go binaries are executable regular files (or links to them).
+        constexpr uint32_t kTypeMask = 0170000, kRegular = 0100000, kSymlink = 0120000;
+        bool file_or_link = (mode & kTypeMask) == kRegular || (mode & kTypeMask) == kSymlink;
+        if (rpm_executables_only_ && (!file_or_link || (mode & 0111) == 0)) return;
+        if (interesting_(path)) owned_.emplace(path);
+      });
+      return Status::Ok();
+    });
+    if (!st.ok()) {
+      log::Debug("lang", "rpm database unreadable; its files are not known as OS-owned",
+                 {{"path", db->layer_path()}, {"error", st.message()}});
+    }
+  }
+  rpm_dbs_.clear();
+}
+
 Status OsOwnedFiles::Consume(Reader& content) {
   // Streamed line by line: a .list can be large and we keep only a few lines.
   char buf[32768];
@@ -55,8 +103,9 @@ bool OsOwnedFiles::Owns(std::string_view path) const {
   return false;
 }
 
-void MarkOsManaged(const OsOwnedFiles& owned, std::string_view scanner, std::string_view ecosystem,
+void MarkOsManaged(OsOwnedFiles& owned, std::string_view scanner, std::string_view ecosystem,
                    std::vector<Package>* pkgs, indexer::LayerArtifacts* out) {
+  if (!pkgs->empty()) owned.LoadRpmOwners();
   size_t n = 0;
   for (auto& p : *pkgs) {
     if (p.os_managed || owned.Owns(p.filepath)) {
@@ -65,11 +114,12 @@ void MarkOsManaged(const OsOwnedFiles& owned, std::string_view scanner, std::str
     }
   }
   if (n == 0) return;
-  out->notes.push_back({"", std::string(scanner), "os-managed-language-packages",
-                        std::to_string(n) + " " + std::string(ecosystem) +
-                            " package(s) installed by the OS package manager (dpkg) are reported but not matched "
-                            "against OSV: the distribution's advisories cover their backported fixes",
-                        ""});
+  out->notes.push_back(
+      {"", std::string(scanner), "os-managed-language-packages",
+       std::to_string(n) + " " + std::string(ecosystem) +
+           " package(s) installed by the OS package manager (dpkg or rpm) are reported but not matched "
+           "against OSV: the distribution's advisories cover their backported fixes",
+       ""});
 }
 
 std::string UrlDecode(std::string_view s) {

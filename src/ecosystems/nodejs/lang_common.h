@@ -14,6 +14,7 @@
 
 #include "base/result.h"
 #include "core/model.h"
+#include "ecosystems/rpm/rpmdb.h"
 #include "indexer/scanner.h"
 #include "matcher/matcher.h"
 
@@ -27,17 +28,32 @@ Repository MavenRepository();
 Repository GoRepository();
 Repository RubyGemsRepository();
 
-// Files owned by dpkg in one layer (from var/lib/dpkg/info/*.list). Only the
-// paths a scanner cares about are kept, so memory follows the candidates,
-// not the size of the OS.
+// Files owned by the OS package manager in one layer: dpkg's
+// var/lib/dpkg/info/*.list, and the file lists of the packages in any rpm
+// database of the layer (ecosystems.md §2.6). Only the paths a scanner cares
+// about are kept, so memory follows the candidates, not the size of the OS.
 class OsOwnedFiles {
  public:
   using Interesting = std::function<bool(std::string_view path)>;
-  explicit OsOwnedFiles(Interesting interesting) : interesting_(std::move(interesting)) {}
+  // `rpm_executables_only`: from rpm headers keep only files with an
+  // execute bit (their modes are known there, unlike in dpkg's lists).
+  explicit OsOwnedFiles(Interesting interesting, bool rpm_executables_only = false)
+      : interesting_(std::move(interesting)), rpm_executables_only_(rpm_executables_only) {}
+  OsOwnedFiles(OsOwnedFiles&&) noexcept;
+  ~OsOwnedFiles();
 
   static bool IsOwnerList(const indexer::FileEntry& e);
+  static bool IsRpmDatabase(const indexer::FileEntry& e);
+  // Either of the above: what a session should ask for besides its candidates.
+  static bool IsOwnerSource(const indexer::FileEntry& e) { return IsOwnerList(e) || IsRpmDatabase(e); }
   // Reads one info/*.list file (one absolute path per line).
   Status Consume(Reader& content);
+  // Takes an owner source: a dpkg list is read at once; an rpm database is
+  // copied aside and read by LoadRpmOwners only if the layer has candidates.
+  Status Consume(const indexer::FileEntry& e, Reader& content);
+  // Adds the files of the collected rpm databases (once). A database that
+  // cannot be read is skipped: the rpm scanner explains it in a note.
+  void LoadRpmOwners();
   // Is `path` (layer-relative, no leading "/") owned? Merged-/usr layouts
   // are handled: dpkg may list "/bin/x" for the member "usr/bin/x".
   bool Owns(std::string_view path) const;
@@ -45,14 +61,17 @@ class OsOwnedFiles {
 
  private:
   Interesting interesting_;
+  bool rpm_executables_only_ = false;
   std::unordered_set<std::string> owned_;
+  std::vector<std::unique_ptr<rpm::CollectedDb>> rpm_dbs_;
   std::string carry_;
 };
 
 // Marks packages whose `filepath` the OS owns as os_managed (a scanner may
 // have set it already from other evidence) and, if any are,
-// appends one note (code "os-managed-language-packages") to `out`.
-void MarkOsManaged(const OsOwnedFiles& owned, std::string_view scanner, std::string_view ecosystem,
+// appends one note (code "os-managed-language-packages") to `out`. Reads
+// the layer's rpm databases first (see OsOwnedFiles::LoadRpmOwners).
+void MarkOsManaged(OsOwnedFiles& owned, std::string_view scanner, std::string_view ecosystem,
                    std::vector<Package>* pkgs, indexer::LayerArtifacts* out);
 
 // Percent-decoding of one query-string component ('+' is a space).

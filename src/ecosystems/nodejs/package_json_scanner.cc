@@ -67,11 +67,11 @@ class Session final : public indexer::ScanSession {
 
   bool Wants(const indexer::FileEntry& e) override {
     if (e.type != indexer::EntryType::kRegular) return false;
-    return Basename(e.path) == "package.json" || lang::OsOwnedFiles::IsOwnerList(e);
+    return Basename(e.path) == "package.json" || lang::OsOwnedFiles::IsOwnerSource(e);
   }
 
   Status Consume(const indexer::FileEntry& e, Reader& content) override {
-    if (Basename(e.path) != "package.json") return owned_.Consume(content);
+    if (Basename(e.path) != "package.json") return owned_.Consume(e, content);
     auto text = ReadAll(content, kMaxManifest);
     if (!text.ok()) {
       if (text.status().code() != StatusCode::kTooLarge) return text.status();

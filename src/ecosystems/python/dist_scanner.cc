@@ -69,11 +69,11 @@ class Session final : public indexer::ScanSession {
 
   bool Wants(const indexer::FileEntry& e) override {
     if (e.type != indexer::EntryType::kRegular) return false;
-    return IsMetadataPath(e.path) || EndsWith(e.path, ".dist-info/INSTALLER") || lang::OsOwnedFiles::IsOwnerList(e);
+    return IsMetadataPath(e.path) || EndsWith(e.path, ".dist-info/INSTALLER") || lang::OsOwnedFiles::IsOwnerSource(e);
   }
 
   Status Consume(const indexer::FileEntry& e, Reader& content) override {
-    if (EndsWith(e.path, ".list") && lang::OsOwnedFiles::IsOwnerList(e)) return owned_.Consume(content);
+    if (lang::OsOwnedFiles::IsOwnerSource(e)) return owned_.Consume(e, content);
     if (EndsWith(e.path, "/INSTALLER")) {
       auto text = ReadAll(content, 4096);
       if (text.ok()) installers_[std::string(Dirname(e.path))] = std::string(TrimSpace(*text));

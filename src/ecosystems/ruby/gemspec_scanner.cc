@@ -68,11 +68,11 @@ class Session final : public indexer::ScanSession {
 
   bool Wants(const indexer::FileEntry& e) override {
     if (e.type != indexer::EntryType::kRegular) return false;
-    return IsInstalledGemspec(e.path) || lang::OsOwnedFiles::IsOwnerList(e);
+    return IsInstalledGemspec(e.path) || lang::OsOwnedFiles::IsOwnerSource(e);
   }
 
   Status Consume(const indexer::FileEntry& e, Reader& content) override {
-    if (!IsInstalledGemspec(e.path)) return owned_.Consume(content);
+    if (!IsInstalledGemspec(e.path)) return owned_.Consume(e, content);
     found_.erase(e.path);
     auto text = ReadAll(content, kMaxGemspec);
     if (!text.ok()) {
