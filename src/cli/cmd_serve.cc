@@ -10,10 +10,8 @@
 #include "cli/version.h"
 #include "doctor/runtime_monitor.h"
 #include "http/server.h"
-#include "notifier/amqp.h"
+#include "notifier/deliverer_factory.h"
 #include "notifier/notifier.h"
-#include "notifier/stomp.h"
-#include "notifier/webhook.h"
 #include "services/components.h"
 #include "services/remote_indexer.h"
 #include "services/remote_matcher.h"
@@ -51,59 +49,6 @@ notifier::NotifierOptions NotifierOptionsFrom(const config::Config& cfg) {
   o.delivery_interval = IntervalFromEnv("LUCID_NOTIFIER_DELIVERY_INTERVAL", cfg.notifier.delivery_interval);
   o.summary = !cfg.notifier.disable_summary;
   return o;
-}
-
-// One mechanism, in Clair's order of preference: webhook > AMQP > STOMP.
-std::unique_ptr<notifier::Deliverer> MakeDeliverer(const config::Config& cfg, const std::string& psk_key,
-                                                   std::shared_ptr<store::NotifierStore> store) {
-  const auto& n = cfg.notifier;
-  if (n.webhook) {
-    notifier::WebhookOptions w;
-    w.target = n.webhook->target;
-    w.callback = n.webhook->callback;
-    w.headers = n.webhook->headers;
-    w.psk_key = psk_key;
-    w.user_agent = "lucid/" + std::string(kVersion);
-    return std::make_unique<notifier::WebhookDeliverer>(std::move(w));
-  }
-  if (n.amqp) {
-    notifier::AmqpOptions a;
-    a.uris = n.amqp->uris;
-    a.exchange = n.amqp->exchange.name;
-    a.exchange_type = n.amqp->exchange.type;
-    a.durable = n.amqp->exchange.durability;
-    a.auto_delete = n.amqp->exchange.auto_delete;
-    a.routing_key = n.amqp->routing_key;
-    a.direct = n.amqp->direct;
-    a.rollup = n.amqp->rollup;
-    a.callback = n.amqp->callback;
-    if (n.amqp->tls) {
-      a.root_ca = n.amqp->tls->root_ca;
-      a.cert = n.amqp->tls->cert;
-      a.key = n.amqp->tls->key;
-    }
-    return std::make_unique<notifier::AmqpDeliverer>(std::move(a), std::move(store));
-  }
-  if (n.stomp) {
-    notifier::StompOptions s;
-    s.uris = n.stomp->uris;
-    s.destination = n.stomp->destination;
-    s.direct = n.stomp->direct;
-    s.rollup = n.stomp->rollup;
-    s.callback = n.stomp->callback;
-    if (n.stomp->user) {
-      s.login = n.stomp->user->login;
-      s.passcode = n.stomp->user->passcode;
-    }
-    if (n.stomp->tls) {
-      s.tls = true;
-      s.root_ca = n.stomp->tls->root_ca;
-      s.cert = n.stomp->tls->cert;
-      s.key = n.stomp->tls->key;
-    }
-    return std::make_unique<notifier::StompDeliverer>(std::move(s), std::move(store));
-  }
-  return nullptr;
 }
 
 }  // namespace
@@ -205,8 +150,9 @@ int RunServe(const ServeOptions& o) {
                  {{"error", store.status().WithContext("notifier database").message()}});
       return kExitStorage;
     }
-    notifier = std::make_unique<notifier::Notifier>(*store, matcher, indexer, MakeDeliverer(cfg, psk_key, *store),
-                                                    NotifierOptionsFrom(cfg));
+    notifier = std::make_unique<notifier::Notifier>(
+        *store, matcher, indexer, notifier::MakeDeliverer(cfg, psk_key, "lucid/" + std::string(kVersion), *store),
+        NotifierOptionsFrom(cfg));
   }
 
   auto opts = http::OptionsFromConfig(cfg, *mode);

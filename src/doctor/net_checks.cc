@@ -10,6 +10,7 @@
 #include "doctor/checks.h"
 #include "doctor/probe.h"
 #include "ecosystems/registry.h"
+#include "notifier/deliverer_factory.h"
 #include "services/components.h"
 
 namespace lucid::doctor::internal {
@@ -119,6 +120,37 @@ void ProbePeer(Context& ctx, Report& out, const std::string& key, const std::str
   }
 }
 
+// AMQP/STOMP brokers: a session is opened and closed exactly as a delivery
+// would (TLS, login, exchange), so a wrong vhost, password or exchange shows
+// here rather than as silently retried deliveries. Delivery uses the first
+// broker that works, so one dead address among working ones only warns.
+void CheckBrokers(Context& ctx, Report& out) {
+  const auto& cfg = *ctx.cfg;
+  const std::string key = cfg.notifier.amqp ? "notifier.amqp.uris" : "notifier.stomp.uris";
+  auto deliverer = notifier::MakeDeliverer(cfg, "", "lucid-doctor", nullptr);
+  if (!deliverer) return;
+  auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(ctx.opts.total_timeout);
+  auto probes = deliverer->ProbeBrokers(timeout);
+  size_t working = 0;
+  for (const auto& [addr, st] : probes) working += st.ok() ? 1 : 0;
+  for (size_t i = 0; i < probes.size(); ++i) {
+    const auto& [addr, st] = probes[i];
+    std::string name = key + "[" + std::to_string(i) + "]";
+    std::map<std::string, std::string> details{{"broker", addr}, {"mechanism", deliverer->name()}};
+    if (st.ok()) {
+      out.Add(
+          {"config", name, Verdict::kPass, deliverer->name() + " broker " + addr + " accepts a session", "", details});
+    } else {
+      out.Add({"config", name, working > 0 ? Verdict::kWarn : Verdict::kFail,
+               deliverer->name() + " broker " + addr + ": " + st.message(),
+               working > 0 ? "deliveries use another broker; fix or remove this address"
+                           : "start the broker or correct " + key +
+                                 " (credentials, vhost, exchange); undelivered sets are retried",
+               details});
+    }
+  }
+}
+
 std::string Base(std::string addr) {
   while (!addr.empty() && addr.back() == '/') addr.pop_back();
   return addr;
@@ -153,6 +185,8 @@ void CheckPeers(Context& ctx, Report& out) {
   if (notifies && cfg.notifier.webhook && usable(cfg.notifier.webhook->target)) {
     ProbePeer(ctx, out, "notifier.webhook.target", cfg.notifier.webhook->target,
               "start the webhook receiver or correct notifier.webhook.target; undelivered sets are retried", false);
+  } else if (notifies && (cfg.notifier.amqp || cfg.notifier.stomp)) {
+    CheckBrokers(ctx, out);
   }
 }
 

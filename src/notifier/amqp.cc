@@ -7,6 +7,9 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -29,6 +32,27 @@ timeval ToTimeval(std::chrono::milliseconds d) {
 }
 
 amqp_bytes_t Bytes(const std::string& s) { return amqp_bytes_t{s.size(), const_cast<char*>(s.data())}; }
+
+// librabbitmq reports every failed connect as "a socket error occurred" and
+// leaves errno at EINPROGRESS. Operators need to tell "refused" from "no
+// route" or "timed out", so one more plain connect names the reason.
+std::string WhyNoConnection(const std::string& host, int port, std::chrono::milliseconds timeout) {
+  namespace asio = boost::asio;
+  using asio::ip::tcp;
+  asio::io_context io;
+  tcp::resolver resolver(io);
+  tcp::socket sock(io);
+  boost::system::error_code result = asio::error::timed_out;
+  resolver.async_resolve(host, std::to_string(port), [&](boost::system::error_code ec, tcp::resolver::results_type r) {
+    if (ec) {
+      result = ec;
+      return;
+    }
+    asio::async_connect(sock, r, [&](boost::system::error_code ec2, const tcp::endpoint&) { result = ec2; });
+  });
+  io.run_for(timeout);
+  return result ? result.message() : "";
+}
 
 std::string FromBytes(amqp_bytes_t b) { return std::string(static_cast<const char*>(b.bytes), b.len); }
 
@@ -143,7 +167,12 @@ class Connection {
     }
     timeval connect = ToTimeval(o.connect_timeout);
     if (int rc = amqp_socket_open_noblock(socket, info.host, info.port, &connect); rc != AMQP_STATUS_OK) {
-      return Unavailable(std::string("connecting: ") + amqp_error_string2(rc));
+      std::string why = amqp_error_string2(rc);
+      if (rc == AMQP_STATUS_SOCKET_ERROR) {
+        std::string reason = WhyNoConnection(info.host, info.port, o.connect_timeout);
+        if (!reason.empty()) why = reason;
+      }
+      return Unavailable("connecting to " + std::string(info.host) + ":" + std::to_string(info.port) + ": " + why);
     }
     amqp_set_handshake_timeout(c_, &connect);
     amqp_set_rpc_timeout(c_, &connect);
@@ -250,6 +279,17 @@ Status AmqpDeliverer::Deliver(const store::NotificationSet& set) {
   }
   if (!result.ok()) return result.WithContext("AMQP delivery to exchange \"" + o_.exchange + "\"");
   return Status::Ok();
+}
+
+std::vector<Deliverer::BrokerProbe> AmqpDeliverer::ProbeBrokers(std::chrono::milliseconds timeout) {
+  std::vector<BrokerProbe> out;
+  AmqpOptions o = o_;
+  o.connect_timeout = timeout;
+  for (const auto& uri : o.uris) {
+    Connection c;
+    out.emplace_back(Redact(uri), c.Open(uri, o));  // closed when `c` goes
+  }
+  return out;
 }
 
 }  // namespace lucid::notifier

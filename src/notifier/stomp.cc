@@ -171,6 +171,53 @@ stomp::Version ParseVersion(const std::optional<std::string>& v) {
   return stomp::Version::k1_0;  // no header: a 1.0 broker
 }
 
+Status ConfigureTls(const StompOptions& o, asio::ssl::context& ctx) {
+  if (!o.tls) return Status::Ok();
+  try {
+    ctx.set_verify_mode(asio::ssl::verify_peer);
+    if (o.root_ca.empty())
+      ctx.set_default_verify_paths();
+    else
+      ctx.load_verify_file(o.root_ca);
+    if (!o.cert.empty()) ctx.use_certificate_chain_file(o.cert);
+    if (!o.key.empty()) ctx.use_private_key_file(o.key, asio::ssl::context::pem);
+  } catch (const boost::system::system_error& e) {
+    return InvalidArgument(std::string("STOMP TLS configuration: ") + e.what());
+  }
+  return Status::Ok();
+}
+
+// TCP (and TLS), then CONNECT answered by CONNECTED.
+Result<std::unique_ptr<Session>> OpenSession(const StompOptions& o, asio::ssl::context& ctx, const std::string& uri,
+                                             std::chrono::milliseconds timeout) {
+  auto [host, port] = SplitHostPort(uri);
+  auto s = std::make_unique<Session>(ctx, o.tls);
+  Status st = s->Connect(host, port, Clock::now() + timeout);
+  if (st.ok()) {
+    stomp::Frame connect{"CONNECT", {{"accept-version", "1.0,1.1,1.2"}, {"host", host}, {"heart-beat", "0,0"}}, ""};
+    if (!o.login.empty() || !o.passcode.empty()) {
+      connect.headers.emplace_back("login", o.login);
+      connect.headers.emplace_back("passcode", o.passcode);
+    }
+    auto deadline = Clock::now() + timeout;
+    st = s->Send(connect, deadline);
+    if (st.ok()) {
+      auto reply = s->Read(deadline);
+      if (!reply.ok())
+        st = reply.status();
+      else if (reply->command != "CONNECTED")
+        st = Unavailable(Describe(*reply));
+      else
+        s->set_version(ParseVersion(reply->Header("version")));
+    }
+  }
+  if (!st.ok()) {
+    s->Close();
+    return st;
+  }
+  return s;
+}
+
 }  // namespace
 
 StompDeliverer::StompDeliverer(StompOptions o, std::shared_ptr<store::NotifierStore> store)
@@ -194,51 +241,18 @@ Status StompDeliverer::Deliver(const store::NotificationSet& set) {
   }
 
   asio::ssl::context ctx(asio::ssl::context::tls_client);
-  if (o_.tls) {
-    try {
-      ctx.set_verify_mode(asio::ssl::verify_peer);
-      if (o_.root_ca.empty())
-        ctx.set_default_verify_paths();
-      else
-        ctx.load_verify_file(o_.root_ca);
-      if (!o_.cert.empty()) ctx.use_certificate_chain_file(o_.cert);
-      if (!o_.key.empty()) ctx.use_private_key_file(o_.key, asio::ssl::context::pem);
-    } catch (const boost::system::system_error& e) {
-      return InvalidArgument(std::string("STOMP TLS configuration: ") + e.what());
-    }
-  }
+  LUCID_RETURN_IF_ERROR(ConfigureTls(o_, ctx));
 
   // The first address that accepts a STOMP session is used.
   std::unique_ptr<Session> session;
   std::string errors;
   for (const auto& uri : o_.uris) {
-    auto [host, port] = SplitHostPort(uri);
-    auto s = std::make_unique<Session>(ctx, o_.tls);
-    Status st = s->Connect(host, port, Clock::now() + o_.connect_timeout);
-    if (st.ok()) {
-      stomp::Frame connect{"CONNECT", {{"accept-version", "1.0,1.1,1.2"}, {"host", host}, {"heart-beat", "0,0"}}, ""};
-      if (!o_.login.empty() || !o_.passcode.empty()) {
-        connect.headers.emplace_back("login", o_.login);
-        connect.headers.emplace_back("passcode", o_.passcode);
-      }
-      auto deadline = Clock::now() + o_.connect_timeout;
-      st = s->Send(connect, deadline);
-      if (st.ok()) {
-        auto reply = s->Read(deadline);
-        if (!reply.ok())
-          st = reply.status();
-        else if (reply->command != "CONNECTED")
-          st = Unavailable(Describe(*reply));
-        else
-          s->set_version(ParseVersion(reply->Header("version")));
-      }
-    }
-    if (st.ok()) {
-      session = std::move(s);
+    auto s = OpenSession(o_, ctx, uri, o_.connect_timeout);
+    if (s.ok()) {
+      session = std::move(*s);
       break;
     }
-    s->Close();
-    errors += (errors.empty() ? "" : "; ") + uri + ": " + st.message();
+    errors += (errors.empty() ? "" : "; ") + uri + ": " + s.status().message();
   }
   if (!session) return Unavailable("no STOMP broker accepted a session (" + errors + ")");
 
@@ -282,6 +296,28 @@ Status StompDeliverer::Deliver(const store::NotificationSet& set) {
   session->Close();
   if (!result.ok()) return result.WithContext("STOMP delivery to " + o_.destination);
   return Status::Ok();
+}
+
+std::vector<Deliverer::BrokerProbe> StompDeliverer::ProbeBrokers(std::chrono::milliseconds timeout) {
+  std::vector<BrokerProbe> out;
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  Status tls = ConfigureTls(o_, ctx);
+  for (const auto& uri : o_.uris) {
+    if (!tls.ok()) {
+      out.emplace_back(uri, tls);
+      continue;
+    }
+    auto s = OpenSession(o_, ctx, uri, timeout);
+    if (!s.ok()) {
+      out.emplace_back(uri, s.status());
+      continue;
+    }
+    // A polite goodbye; its receipt is not awaited.
+    (void)(*s)->Send({"DISCONNECT", {}, ""}, Clock::now() + std::chrono::seconds(2));
+    (*s)->Close();
+    out.emplace_back(uri, Status::Ok());
+  }
+  return out;
 }
 
 }  // namespace lucid::notifier

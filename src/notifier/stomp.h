@@ -43,6 +43,7 @@ class StompDeliverer final : public Deliverer {
   std::string target() const override;
   Status Deliver(const store::NotificationSet& set) override;
   bool deletes_after_delivery() const override { return o_.direct; }
+  std::vector<BrokerProbe> ProbeBrokers(std::chrono::milliseconds timeout) override;
 
  private:
   StompOptions o_;

@@ -310,6 +310,31 @@ class BrokerFlow:
     def assertSchema(self, schema, doc):
         self.assertEqual(harness.schema_errors(schema, doc), [], "%s: %s" % (schema, json.dumps(doc)[:500]))
 
+    def test_doctor_opens_a_session_with_each_broker(self):
+        # Runs before the delivery test (name order), while a "late" class's
+        # exchange or broker is still missing.
+        r = harness.run(["doctor", "--format", "json", "--timeout", "3", "--config", self.conf],
+                        env={"LUCID_DATA_DIR": self.data}, timeout=120)
+        doc = json.loads(r.stdout)
+        key = "notifier.%s.uris" % self.mechanism
+        got = {c["name"]: c for c in doc["checks"] if c["name"].startswith(key)}
+        if self.tls:
+            self.assertEqual(got[key + "[0]"]["verdict"], "pass", got)
+            return
+        self.assertEqual(sorted(got), [key + "[0]", key + "[1]"], doc["checks"])
+        dead, live = got[key + "[0]"], got[key + "[1]"]
+        self.assertIn("refused", dead["reason"].lower(), dead)
+        if self.late:
+            # Nothing works yet: the delivery would fail, so doctor fails.
+            self.assertEqual((dead["verdict"], live["verdict"]), ("fail", "fail"), got)
+            self.assertEqual(r.returncode, 1)
+            if self.late == "exchange":
+                self.assertIn("NOT_FOUND", live["reason"], live)
+        else:
+            self.assertEqual((dead["verdict"], live["verdict"]), ("warn", "pass"), got)
+            self.assertIn("another broker", dead["hint"])
+        self.assertNotIn("guest:guest", json.dumps(got))  # credentials redacted
+
     def test_update_is_delivered_through_the_broker(self):
         manifest = clair_manifest("debian-app")
         r = call(self.base, "POST", "/indexer/api/v1/index_report", manifest)
