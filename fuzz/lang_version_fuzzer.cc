@@ -8,7 +8,7 @@
 
 #include "ecosystems/gobin/gobin_scanner.h"
 #include "ecosystems/java/maven_version.h"
-#include "ecosystems/nodejs/lang_common.h"
+#include "ecosystems/lang/lang_common.h"
 #include "ecosystems/python/pep440.h"
 #include "ecosystems/ruby/gem_version.h"
 

@@ -260,7 +260,11 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   std::map<std::string, Families> families;
   metrics::Family* limited = nullptr;
 
-  asio::io_context ioc;
+  // io_context with its protected shutdown() reachable: see Stop().
+  struct IoContext : asio::io_context {
+    void DestroyPendingHandlers() { shutdown(); }
+  };
+  IoContext ioc;
   std::unique_ptr<asio::ssl::context> tls_ctx;  // set = the API listener speaks TLS
   std::unique_ptr<asio::thread_pool> pool;
   std::optional<tcp::acceptor> api_acceptor, intro_acceptor;
@@ -460,6 +464,13 @@ void Server::Impl::Stop() {
   ioc.stop();
   for (auto& t : threads)
     if (t.joinable()) t.join();
+  // Coroutines still suspended (a connection accepted or writing as the
+  // context stopped) hold a reference to this Impl in their frames, which
+  // only the io_context owns: destroy them now, or Impl and its context keep
+  // each other alive until exit. No handler runs after this.
+  api_acceptor.reset();
+  intro_acceptor.reset();
+  ioc.DestroyPendingHandlers();
   {
     std::lock_guard<std::mutex> l(mu);
     stopped = true;

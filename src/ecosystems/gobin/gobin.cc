@@ -1,7 +1,7 @@
 #include "ecosystems/gobin/gobin.h"
 
 #include "ecosystems/gobin/gobin_scanner.h"
-#include "ecosystems/nodejs/lang_common.h"
+#include "ecosystems/lang/lang_common.h"
 
 namespace lucid::gobin {
 

@@ -6,7 +6,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "core/semver.h"
-#include "ecosystems/nodejs/lang_common.h"
+#include "ecosystems/lang/lang_common.h"
 
 namespace lucid::gobin {
 namespace {

@@ -11,7 +11,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "ecosystems/java/jar.h"
-#include "ecosystems/nodejs/lang_common.h"
+#include "ecosystems/lang/lang_common.h"
 
 namespace lucid::java {
 namespace {

@@ -2,7 +2,7 @@
 
 #include "ecosystems/java/jar_scanner.h"
 #include "ecosystems/java/maven_version.h"
-#include "ecosystems/nodejs/lang_common.h"
+#include "ecosystems/lang/lang_common.h"
 
 namespace lucid::java {
 

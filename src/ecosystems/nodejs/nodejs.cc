@@ -1,7 +1,7 @@
 #include "ecosystems/nodejs/nodejs.h"
 
 #include "core/semver.h"
-#include "ecosystems/nodejs/lang_common.h"
+#include "ecosystems/lang/lang_common.h"
 #include "ecosystems/nodejs/package_json_scanner.h"
 
 namespace lucid::nodejs {

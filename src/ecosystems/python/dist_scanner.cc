@@ -4,7 +4,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
-#include "ecosystems/nodejs/lang_common.h"
+#include "ecosystems/lang/lang_common.h"
 #include "ecosystems/python/pep440.h"
 
 namespace lucid::python {

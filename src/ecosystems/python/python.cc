@@ -1,6 +1,6 @@
 #include "ecosystems/python/python.h"
 
-#include "ecosystems/nodejs/lang_common.h"
+#include "ecosystems/lang/lang_common.h"
 #include "ecosystems/python/dist_scanner.h"
 #include "ecosystems/python/pep440.h"
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "ecosystems/debian/test_util.h"
-#include "ecosystems/nodejs/lang_common.h"
+#include "ecosystems/lang/lang_common.h"
 #include "ecosystems/python/dist_scanner.h"
 #include "ecosystems/rpm/test_util.h"
 

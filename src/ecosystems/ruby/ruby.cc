@@ -1,6 +1,6 @@
 #include "ecosystems/ruby/ruby.h"
 
-#include "ecosystems/nodejs/lang_common.h"
+#include "ecosystems/lang/lang_common.h"
 #include "ecosystems/ruby/gem_version.h"
 #include "ecosystems/ruby/gemspec_scanner.h"
 

@@ -1,8 +1,7 @@
 // Pieces every language ecosystem (npm, PyPI, Maven, Go, RubyGems) shares:
 // the OSV repositories records and vulnerabilities meet on, the set of files
 // the OS package manager owns in a layer, and the OSV "introduced/fixed/
-// lastAffected" decision. Lives with nodejs only because a folder had to
-// host it; it knows nothing about npm.
+// lastAffected" decision.
 #pragma once
 
 #include <functional>

@@ -1,4 +1,4 @@
-#include "ecosystems/nodejs/lang_common.h"
+#include "ecosystems/lang/lang_common.h"
 
 #include "base/log.h"
 #include "base/strings.h"
