@@ -23,7 +23,12 @@ class ImageLayerFetcher final : public indexer::LayerFetcher {
 };
 
 int Fail(const std::string& image, const Status& s, int code) {
-  std::cerr << "lucid scan: " << image << ": " << s.message() << "\n";
+  // Image sources name themselves in their errors; say it once.
+  const std::string& m = s.message();
+  if (m.rfind(image + ":", 0) == 0 || m.find(image + ": ") != std::string::npos)
+    std::cerr << "lucid scan: " << m << "\n";
+  else
+    std::cerr << "lucid scan: " << image << ": " << m << "\n";
   return code;
 }
 

@@ -7,6 +7,7 @@
 
 #include "base/hash.h"
 #include "base/log.h"
+#include "http/metrics.h"
 #include "indexer/artifacts_codec.h"
 #include "indexer/coalescer.h"
 #include "indexer/layer_notes.h"
@@ -20,6 +21,15 @@ namespace lucid::indexer {
 namespace {
 bool IsCancelled(const services::CancelFlag& c) { return c && c->load(); }
 constexpr std::string_view kFetchContext = "fetching layer ";
+
+// Clair's dashboards chart index requests answered from the store against new
+// work with this counter (name and label as claircore's).
+void CountScannedManifest(bool scanned_before) {
+  static auto& family = metrics::Registry::Default().AddCounter(
+      "claircore_indexer_scanned_manifests", "Index requests by whether the manifest was already indexed.",
+      {"scanned_before"});
+  family.With({scanned_before ? "true" : "false"}).Inc();
+}
 }  // namespace
 
 Indexer::Indexer(std::shared_ptr<store::IndexerStore> store, std::vector<std::shared_ptr<const Scanner>> scanners,
@@ -114,7 +124,12 @@ Result<LayerResults> Indexer::ScanOneLayer(const Layer& layer, LayerFetcher& fet
 
   auto started = std::chrono::steady_clock::now();
   auto fetch = fetcher.Fetch(layer, cancel);
-  if (!fetch.ok()) return fetch.status().WithContext(std::string(kFetchContext) + layer.hash.str());
+  if (!fetch.ok()) {
+    const std::string context = std::string(kFetchContext) + layer.hash.str();
+    // HTTP fetchers name the layer themselves.
+    if (fetch.status().message().rfind(context, 0) == 0) return fetch.status();
+    return fetch.status().WithContext(context);
+  }
   auto& fetched = *fetch;
   std::vector<std::unique_ptr<ScanSession>> sessions;
   std::vector<ScanSession*> raw;
@@ -159,9 +174,11 @@ Result<IndexReport> Indexer::IndexWith(const Manifest& manifest, LayerFetcher& f
   LUCID_ASSIGN_OR_RETURN(auto stored, store_->GetIndexReport(manifest.hash));
   if (stored && stored->state == state_ && stored->report.state == IndexState::kIndexFinished) {
     stats_.manifests_cached++;
+    CountScannedManifest(true);
     log::Debug("indexer", "manifest already indexed", {{"manifest", digest}});
     return stored->report;
   }
+  CountScannedManifest(false);
 
   auto started = std::chrono::steady_clock::now();
   // FetchLayers + ScanLayers: distinct layers in parallel, bounded by the semaphore.

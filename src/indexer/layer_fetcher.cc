@@ -1,13 +1,20 @@
 #include "indexer/layer_fetcher.h"
 
+#include <cstdlib>
+
 #include "base/log.h"
 #include "base/strings.h"
 
 namespace lucid::indexer {
 
+HttpLayerFetcher::HttpLayerFetcher(bool airgap) : airgap_(airgap) {
+  const char* v = std::getenv("LUCID_ALLOW_FILE_LAYER_URIS");
+  allow_file_uris_ = v != nullptr && std::string_view(v) == "1";
+}
+
 Result<FetchedLayer> HttpLayerFetcher::Fetch(const Layer& layer, const services::CancelFlag& cancel) {
   if (layer.uri.empty()) return InvalidArgument("layer " + layer.hash.str() + " has no uri");
-  if (StartsWith(layer.uri, "file://")) {
+  if (allow_file_uris_ && StartsWith(layer.uri, "file://")) {
     std::string path = layer.uri.substr(7);
     return FetchedLayer{[path]() -> Result<std::unique_ptr<Reader>> {
                           auto r = FileReader::Open(path);
@@ -17,7 +24,8 @@ Result<FetchedLayer> HttpLayerFetcher::Fetch(const Layer& layer, const services:
                         nullptr};
   }
   if (!StartsWith(layer.uri, "http://") && !StartsWith(layer.uri, "https://")) {
-    return InvalidArgument("layer " + layer.hash.str() + ": unsupported uri scheme in \"" + layer.uri + "\"");
+    return InvalidArgument("layer " + layer.hash.str() + ": unsupported uri scheme in \"" + layer.uri +
+                           "\" (only http and https)");
   }
   (void)airgap_;
   LUCID_ASSIGN_OR_RETURN(auto spool, TempFile::Create("lucid-layer"));

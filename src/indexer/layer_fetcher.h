@@ -29,14 +29,19 @@ class LayerFetcher {
 };
 
 // Downloads `layer.uri` with `layer.headers` to a spool file under $TMPDIR
-// (only HTTP 200 is accepted, as in Clair). file:// URIs are read in place.
+// (only HTTP 200 is accepted, as in Clair). Only http:// and https:// are
+// accepted, as in Clair: layer URIs come from API clients, and a file:// URI
+// would let any client make the server read (and probe for) its own files.
+// Tests and single-host benchmarks may opt in to file:// with the
+// environment variable LUCID_ALLOW_FILE_LAYER_URIS=1.
 class HttpLayerFetcher final : public LayerFetcher {
  public:
-  explicit HttpLayerFetcher(bool airgap = false) : airgap_(airgap) {}
+  explicit HttpLayerFetcher(bool airgap = false);
   Result<FetchedLayer> Fetch(const Layer& layer, const services::CancelFlag& cancel) override;
 
  private:
   bool airgap_;
+  bool allow_file_uris_;
 };
 
 }  // namespace lucid::indexer

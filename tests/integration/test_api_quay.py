@@ -509,11 +509,20 @@ class QuayFlow:
         self.assertIndexError(m, (500, 599))
 
     def test_layer_uri_not_http(self):
-        m = {"hash": "sha256:" + "8" * 64,
-             "layers": [{"hash": "sha256:" + "9" * 64, "uri": "file:///etc/passwd", "headers": {}}]}
-        r = self.idx("POST", "index_report", m)
-        self.assertIn(r.status, (400, 500), r.body[:300])
-        self.assertNotEqual(self.idx("GET", "index_report/" + m["hash"]).json().get("state"), "IndexFinished")
+        # The server never reads its own files for a client, and an existing
+        # file is refused exactly like a missing one (no probing).
+        bodies = []
+        for n, uri in enumerate(("file:///etc/passwd", "file:///nonexistent/layer.tar", "ftp://127.0.0.1/x")):
+            m = {"hash": "sha256:%064x" % (0x8000 + n),
+                 "layers": [{"hash": "sha256:" + "9" * 64, "uri": uri, "headers": {}}]}
+            r = self.idx("POST", "index_report", m)
+            self.assertIn(r.status, (400, 500), r.body[:300])
+            self.assertIn("unsupported uri scheme", r.body.decode(), r.body[:300])
+            self.assertNotIn("archive", r.body.decode().lower())
+            self.assertNotIn("No such file", r.body.decode())
+            bodies.append(r.body.decode().replace(uri, "URI"))
+            self.assertNotEqual(self.idx("GET", "index_report/" + m["hash"]).json().get("state"), "IndexFinished")
+        self.assertEqual(bodies[0], bodies[1])
 
     # --- introspection ---------------------------------------------------------------------
 
@@ -530,6 +539,11 @@ class QuayFlow:
         text = call(self.indexer_intro, "GET", "/metrics").body.decode()
         self.assertRegex(text, r'clair_http_indexerv1_request_total\{[^}]*handler="/indexer/api/v1/index_report"')
         self.assertIn("clair_cmd_version_info{", text)
+        # A re-posted manifest is answered from the store: Clair's cache-hit counter.
+        self.assertEqual(self.idx("POST", "index_report", self.manifest).status, 201)
+        text = call(self.indexer_intro, "GET", "/metrics").body.decode()
+        self.assertRegex(text, r'claircore_indexer_scanned_manifests\{scanned_before="false"\} [1-9]')
+        self.assertRegex(text, r'claircore_indexer_scanned_manifests\{scanned_before="true"\} [1-9]')
 
     # --- last: logs and graceful shutdown ---------------------------------------------------
 

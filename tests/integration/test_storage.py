@@ -14,8 +14,9 @@ PostgreSQL (tools/start-postgres.sh, or $LUCID_TEST_PG_DSN) and real crashes.
   e. an unwritable SQLite file or data directory: `lucid scan` exits 4 and
      names the path.
 
-Layer URIs are file:// paths into shared/images/oci (the indexer's fetcher
-reads them in place)."""
+Layer URIs are file:// paths into shared/images/oci, which the indexer reads
+in place only because these servers opt in with LUCID_ALLOW_FILE_LAYER_URIS=1
+(test_api_quay checks that file:// is refused by default)."""
 import http.client
 import json
 import os
@@ -134,7 +135,7 @@ class Server:
     def start(self):
         self.runs += 1
         log = open(self.stderr, "a")
-        env = dict(os.environ, LUCID_DATA_DIR=self.data_dir)
+        env = dict(os.environ, LUCID_DATA_DIR=self.data_dir, LUCID_ALLOW_FILE_LAYER_URIS="1")
         self.proc = subprocess.Popen([harness.LUCID, "-conf", self.conf, "-mode", self.mode],
                                      stdout=subprocess.DEVNULL, stderr=log, env=env)
         log.close()
