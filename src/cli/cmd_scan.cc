@@ -54,6 +54,10 @@ int RunScan(const ScanOptions& o) {
   if (!source.ok()) return Fail(o.image, source.status(), kExitImage);
   auto info = (*source)->Resolve();
   if (!info.ok()) return Fail(o.image, info.status(), kExitImage);
+  for (const auto& l : info->layers) {
+    Status present = (*source)->CheckLayer(l);
+    if (!present.ok()) return Fail(o.image, present, kExitImage);
+  }
 
   services::BuildOptions bo;
   bo.force_migrations = true;

@@ -75,6 +75,11 @@ class ImageSource {
   virtual Result<ImageInfo> Resolve() = 0;
   // The blob of a layer listed by Resolve() (which must have been called).
   virtual Result<std::unique_ptr<Reader>> OpenLayer(const Digest& digest) = 0;
+  // Cheap check that a listed layer's blob is there and of the listed size.
+  // A layer already scanned is known by its digest and never re-read, so
+  // without this a local image with a missing or truncated blob would still
+  // be reported as if it were whole.
+  virtual Status CheckLayer(const LayerInfo& /*layer*/) { return Status::Ok(); }
   // A re-openable source for layer::ScanLayer. The source must outlive it.
   layer::BlobOpener Opener(const Digest& digest) {
     return [this, digest] { return OpenLayer(digest); };

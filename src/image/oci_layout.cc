@@ -1,4 +1,5 @@
 #include <boost/json.hpp>
+#include <filesystem>
 
 #include "image/manifest_json.h"
 #include "image/sources.h"
@@ -22,6 +23,19 @@ class OciLayoutSource final : public ImageSource {
     if (!r.ok()) return r.status().WithContext(where);
     r->reference = where;
     return r;
+  }
+
+  Status CheckLayer(const LayerInfo& layer) override {
+    std::error_code ec;
+    const std::string path = BlobPath(layer.digest);
+    auto size = std::filesystem::file_size(path, ec);
+    if (ec) return NotFound("layer " + layer.digest.str() + ": blob " + path + ": " + ec.message());
+    if (layer.size >= 0 && size != static_cast<uint64_t>(layer.size)) {
+      return Corrupt("layer " + layer.digest.str() + ": blob " + path + " is " + std::to_string(size) +
+                     " bytes but the manifest says " + std::to_string(layer.size) +
+                     ", so it cannot match the manifest's digest (damaged or replaced)");
+    }
+    return Status::Ok();
   }
 
   Result<std::unique_ptr<Reader>> OpenLayer(const Digest& digest) override {

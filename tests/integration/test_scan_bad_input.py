@@ -61,12 +61,14 @@ class BadInputTest(unittest.TestCase):
         self.assertIn(layers[0], r.stderr)
 
     def test_digest_mismatch(self):
-        root, _, layers = self.layout([self.good_tar()])
+        # Same size, one byte changed inside a file: only the digest computed
+        # while streaming can tell (the blob is an uncompressed tar).
+        root, _, layers = self.layout(raw=[self.good_tar()])
         path = os.path.join(root, "blobs", "sha256", layers[0].split(":")[1])
-        data = bytearray(gzip.decompress(open(path, "rb").read()))
+        data = bytearray(open(path, "rb").read())
         data[600] ^= 1
         with open(path, "wb") as f:
-            f.write(gzip.compress(bytes(data)))
+            f.write(bytes(data))
         r = self.scan("oci:%s:test" % root)
         self.assertEqual(r.returncode, EXIT_IMAGE, r.stderr)
         self.assertIn("digest", r.stderr.lower())
@@ -78,6 +80,24 @@ class BadInputTest(unittest.TestCase):
         r = self.scan("oci:%s:test" % root)
         self.assertEqual(r.returncode, EXIT_IMAGE, r.stderr)
         self.assertIn(layers[0], r.stderr)
+
+    def test_damaged_blob_of_an_already_scanned_layer(self):
+        # The layer is known by digest after the first scan and not re-read,
+        # but a local image whose blob is now truncated or gone is refused.
+        root, _, layers = self.layout([self.good_tar()])
+        self.assertEqual(self.scan("oci:%s:test" % root).returncode, 0)
+        hexdigest = layers[0].split(":")[1]
+        path = os.path.join(root, "blobs", "sha256", hexdigest)
+        with open(path, "r+b") as f:
+            f.truncate(os.path.getsize(path) // 2)
+        r = self.scan("oci:%s:test" % root)
+        self.assertEqual(r.returncode, EXIT_IMAGE, r.stderr)
+        self.assertIn(hexdigest, r.stderr)
+        self.assertIn("manifest says", r.stderr)
+        os.unlink(path)
+        r = self.scan("oci:%s:test" % root)
+        self.assertEqual(r.returncode, EXIT_IMAGE, r.stderr)
+        self.assertIn(hexdigest, r.stderr)
 
     def test_not_a_tar(self):
         root, _, layers = self.layout(raw=[gzip.compress(b"this is not a tar archive\n" * 100)])
