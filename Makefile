@@ -4,7 +4,7 @@
 JOBS ?= $(shell nproc)
 BUILD ?= build
 
-.PHONY: deps test-deps build run test test-asan bench fuzz clean
+.PHONY: deps test-deps configure build run test test-asan bench fuzz clean
 
 deps:
 	tools/install-deps.sh build
@@ -12,11 +12,15 @@ deps:
 test-deps:
 	tools/install-deps.sh test
 
-build: deps
+configure: deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DLUCID_BUILD_BENCH=ON >/dev/null
+
+build: configure
 	ninja -C $(BUILD) -j$(JOBS)
 
-run: build
+# Only the binary (not the tests and benchmarks): a newcomer's first run.
+run: configure
+	ninja -C $(BUILD) -j$(JOBS) lucid
 	tools/demo.sh
 
 test: test-deps build
