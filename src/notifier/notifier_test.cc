@@ -25,11 +25,21 @@ namespace {
 namespace fs = std::filesystem;
 namespace bj = boost::json;
 
+// A new database file per call, in a directory of this process's own (a
+// directory named after the pid could hold files of an earlier process that
+// had the same pid), removed at exit.
 std::string TempDb() {
   static int n = 0;
-  auto dir = fs::temp_directory_path() / ("lucid-notifier-test-" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  return "sqlite:" + (dir / ("n" + std::to_string(++n) + ".db")).string();
+  static const fs::path* dir = [] {  // never destroyed: the atexit hook uses it
+    std::string tmpl = (fs::temp_directory_path() / "lucid-notifier-test-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
+    std::atexit([] {
+      std::error_code ec;
+      fs::remove_all(*dir, ec);
+    });
+    return new fs::path(tmpl);
+  }();
+  return "sqlite:" + (*dir / ("n" + std::to_string(++n) + ".db")).string();
 }
 
 // A fresh database per test on the shared server.
@@ -39,7 +49,9 @@ std::string FreshPgDsn(const std::string& base) {
   auto cfg = store::ParsePgConnString(base);
   if (!cfg.ok()) return "";
   auto c = store::PgConn::Connect(*cfg);
-  if (!c.ok() || !(*c)->Exec("CREATE DATABASE " + name).ok()) return "";
+  // A process with the same pid may have left one behind on a long-lived server.
+  if (!c.ok() || !(*c)->Exec("DROP DATABASE IF EXISTS " + name).ok() || !(*c)->Exec("CREATE DATABASE " + name).ok())
+    return "";
   if (base.find("://") != std::string::npos) {
     // postgres://user@host:port/db?opts -> replace the path
     auto scheme = base.find("://");

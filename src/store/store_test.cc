@@ -180,6 +180,8 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
       ASSERT_FALSE(g_pg_dsn.empty());
       static int counter = 0;
       schema_ = "lt_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
+      // A process with the same pid may have left one behind on a long-lived server.
+      ASSERT_TRUE(PgAdmin(g_pg_dsn, "DROP SCHEMA IF EXISTS " + schema_ + " CASCADE").ok());
       ASSERT_TRUE(PgAdmin(g_pg_dsn, "CREATE SCHEMA " + schema_).ok());
       connstring_ = WithOption(g_pg_dsn, "options", "-c search_path=" + schema_);
     }
