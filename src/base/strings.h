@@ -17,4 +17,8 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // always printable and JSON-safe.
 std::string SanitizeUtf8(std::string_view s);
 
+// Decodes %XX (and '+' to space when `plus_is_space`), as in URLs and query
+// strings. Invalid escapes are kept verbatim.
+std::string PercentDecode(std::string_view s, bool plus_is_space);
+
 }  // namespace lucid

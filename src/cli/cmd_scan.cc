@@ -23,13 +23,14 @@ class ImageLayerFetcher final : public indexer::LayerFetcher {
 };
 
 int Fail(const std::string& image, const Status& s, int code) {
-  // Image sources name themselves in their errors; say it once.
-  const std::string& m = s.message();
-  if (m.rfind(image + ":", 0) == 0 || m.find(image + ": ") != std::string::npos)
-    std::cerr << "lucid scan: " << m << "\n";
-  else
-    std::cerr << "lucid scan: " << image << ": " << m << "\n";
+  std::cerr << "lucid scan: " << image << ": " << s.message() << "\n";
   return code;
+}
+
+// ImageSource::Resolve names the source in its errors already.
+int FailResolve(const Status& s) {
+  std::cerr << "lucid scan: " << s.message() << "\n";
+  return kExitImage;
 }
 
 }  // namespace
@@ -53,7 +54,7 @@ int RunScan(const ScanOptions& o) {
   auto source = image::OpenImageSource(o.image, so);
   if (!source.ok()) return Fail(o.image, source.status(), kExitImage);
   auto info = (*source)->Resolve();
-  if (!info.ok()) return Fail(o.image, info.status(), kExitImage);
+  if (!info.ok()) return FailResolve(info.status());
   for (const auto& l : info->layers) {
     Status present = (*source)->CheckLayer(l);
     if (!present.ok()) return Fail(o.image, present, kExitImage);

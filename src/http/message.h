@@ -41,7 +41,4 @@ struct Response {
   std::string Get(std::string_view name) const;  // first value or ""
 };
 
-// Decodes %XX (and '+' to space when `plus_is_space`). Invalid escapes are kept verbatim.
-std::string PercentDecode(std::string_view s, bool plus_is_space);
-
 }  // namespace lucid::http

@@ -124,12 +124,7 @@ Result<LayerResults> Indexer::ScanOneLayer(const Layer& layer, LayerFetcher& fet
 
   auto started = std::chrono::steady_clock::now();
   auto fetch = fetcher.Fetch(layer, cancel);
-  if (!fetch.ok()) {
-    const std::string context = std::string(kFetchContext) + layer.hash.str();
-    // HTTP fetchers name the layer themselves.
-    if (fetch.status().message().rfind(context, 0) == 0) return fetch.status();
-    return fetch.status().WithContext(context);
-  }
+  if (!fetch.ok()) return fetch.status().WithContext(std::string(kFetchContext) + layer.hash.str());
   auto& fetched = *fetch;
   std::vector<std::unique_ptr<ScanSession>> sessions;
   std::vector<ScanSession*> raw;

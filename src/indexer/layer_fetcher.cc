@@ -44,11 +44,9 @@ Result<FetchedLayer> HttpLayerFetcher::Fetch(const Layer& layer, const services:
         if (cancel && cancel->load()) return false;
         return fd && std::fwrite(data, 1, n, fd.get()) == n;
       });
-  if (!resp.ok()) return resp.status().WithContext("fetching layer " + layer.hash.str());
-  if (resp->status != 200) {
-    return Unavailable("fetching layer " + layer.hash.str() + " from " + layer.uri + ": HTTP " +
-                       std::to_string(resp->status));
-  }
+  // The indexer names the layer ("fetching layer <digest>: ...").
+  if (!resp.ok()) return resp.status();
+  if (resp->status != 200) return Unavailable("GET " + layer.uri + ": HTTP " + std::to_string(resp->status));
   log::Debug("indexer", "layer fetched", {{"layer", layer.hash.str()}, {"bytes", resp->bytes}});
   std::string path = file->path();
   return FetchedLayer{[path]() -> Result<std::unique_ptr<Reader>> {

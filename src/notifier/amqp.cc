@@ -219,13 +219,8 @@ std::string AmqpDeliverer::target() const {
 }
 
 Status AmqpDeliverer::Deliver(const store::NotificationSet& set) {
-  std::vector<std::string> bodies;
-  if (o_.direct) {
-    LUCID_ASSIGN_OR_RETURN(bodies, DirectBatches(*store_, set.id, o_.rollup));
-    if (bodies.empty()) return Status::Ok();  // nothing to hand over
-  } else {
-    bodies.push_back(EncodeCallback(o_.callback, set.id));
-  }
+  LUCID_ASSIGN_OR_RETURN(auto bodies, BrokerMessages(*store_, set, o_.direct, o_.rollup, o_.callback));
+  if (bodies.empty()) return Status::Ok();  // direct mode, nothing to hand over
 
   // A fresh connection per delivery (Clair keeps one): ticks are rare, and a
   // broker restart between them then costs no failed attempt.

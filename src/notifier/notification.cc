@@ -68,6 +68,12 @@ Result<std::vector<std::string>> DirectBatches(store::NotifierStore& store, cons
   return out;
 }
 
+Result<std::vector<std::string>> BrokerMessages(store::NotifierStore& store, const store::NotificationSet& set,
+                                                bool direct, int64_t rollup, const std::string& callback) {
+  if (direct) return DirectBatches(store, set.id, rollup);
+  return std::vector<std::string>{EncodeCallback(callback, set.id)};
+}
+
 void NotificationBuilder::Add(const std::string& reason, const services::AffectedManifests& affected) {
   for (const auto& [digest_text, ids] : affected.vulnerable_manifests) {
     auto digest = Digest::Parse(digest_text);

@@ -31,6 +31,11 @@ std::string EncodeCallback(const std::string& callback_base, const std::string& 
 // per message, still an array). Empty when the set has none.
 Result<std::vector<std::string>> DirectBatches(store::NotifierStore& store, const std::string& set_id, int64_t rollup);
 
+// The message bodies of one broker delivery (AMQP and STOMP alike): direct
+// mode's batches, else the single callback message. `callback` ends in '/'.
+Result<std::vector<std::string>> BrokerMessages(store::NotifierStore& store, const store::NotificationSet& set,
+                                                bool direct, int64_t rollup, const std::string& callback);
+
 // Collects notifications across the chunks of one update diff.
 //   summary (the default): one notification per manifest, carrying the most
 //   severe vulnerability; ties keep the first seen, and "added" is offered

@@ -122,27 +122,7 @@ void MarkOsManaged(OsOwnedFiles& owned, std::string_view scanner, std::string_vi
        ""});
 }
 
-std::string UrlDecode(std::string_view s) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
+std::string UrlDecode(std::string_view s) { return PercentDecode(s, /*plus_is_space=*/true); }
 
 OsvEvents ParseOsvQuery(std::string_view q) {
   OsvEvents ev;

@@ -63,7 +63,6 @@ class OsOwnedFiles {
   bool rpm_executables_only_ = false;
   std::unordered_set<std::string> owned_;
   std::vector<std::unique_ptr<rpm::CollectedDb>> rpm_dbs_;
-  std::string carry_;
 };
 
 // Marks packages whose `filepath` the OS owns as os_managed (a scanner may
