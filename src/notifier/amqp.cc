@@ -219,7 +219,7 @@ std::string AmqpDeliverer::target() const {
 }
 
 Status AmqpDeliverer::Deliver(const store::NotificationSet& set) {
-  LUCID_ASSIGN_OR_RETURN(auto bodies, BrokerMessages(*store_, set, o_.direct, o_.rollup, o_.callback));
+  LUCID_ASSIGN_OR_RETURN(auto bodies, BrokerMessages(store_.get(), set, o_.direct, o_.rollup, o_.callback));
   if (bodies.empty()) return Status::Ok();  // direct mode, nothing to hand over
 
   // A fresh connection per delivery (Clair keeps one): ticks are rare, and a

@@ -68,9 +68,12 @@ Result<std::vector<std::string>> DirectBatches(store::NotifierStore& store, cons
   return out;
 }
 
-Result<std::vector<std::string>> BrokerMessages(store::NotifierStore& store, const store::NotificationSet& set,
+Result<std::vector<std::string>> BrokerMessages(store::NotifierStore* store, const store::NotificationSet& set,
                                                 bool direct, int64_t rollup, const std::string& callback) {
-  if (direct) return DirectBatches(store, set.id, rollup);
+  if (direct) {
+    if (store == nullptr) return Internal("direct delivery without a notifier store");
+    return DirectBatches(*store, set.id, rollup);
+  }
   return std::vector<std::string>{EncodeCallback(callback, set.id)};
 }
 

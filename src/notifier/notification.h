@@ -32,8 +32,9 @@ std::string EncodeCallback(const std::string& callback_base, const std::string& 
 Result<std::vector<std::string>> DirectBatches(store::NotifierStore& store, const std::string& set_id, int64_t rollup);
 
 // The message bodies of one broker delivery (AMQP and STOMP alike): direct
-// mode's batches, else the single callback message. `callback` ends in '/'.
-Result<std::vector<std::string>> BrokerMessages(store::NotifierStore& store, const store::NotificationSet& set,
+// mode's batches (read from `store`), else the single callback message
+// (`store` may be null). `callback` ends in '/'.
+Result<std::vector<std::string>> BrokerMessages(store::NotifierStore* store, const store::NotificationSet& set,
                                                 bool direct, int64_t rollup, const std::string& callback);
 
 // Collects notifications across the chunks of one update diff.

@@ -232,7 +232,7 @@ std::string StompDeliverer::target() const {
 }
 
 Status StompDeliverer::Deliver(const store::NotificationSet& set) {
-  LUCID_ASSIGN_OR_RETURN(auto bodies, BrokerMessages(*store_, set, o_.direct, o_.rollup, o_.callback));
+  LUCID_ASSIGN_OR_RETURN(auto bodies, BrokerMessages(store_.get(), set, o_.direct, o_.rollup, o_.callback));
   if (bodies.empty()) return Status::Ok();  // direct mode, nothing to hand over
 
   asio::ssl::context ctx(asio::ssl::context::tls_client);
